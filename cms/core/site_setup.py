@@ -1,0 +1,79 @@
+"""Create the fixed skeleton of the site: home, sections and the legal pages.
+
+Idempotent and conservative: pages that exist are left alone, so editors' changes survive
+every ``make run``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from .models import DataSourcesPage, HomePage, SectionIndexPage, StandardPage
+
+SECTIONS = {"kommunen": "kommunen", "wissen": "wissen"}
+LEGAL_PAGES = {
+    "impressum": StandardPage,
+    "datenschutz": StandardPage,
+    "barrierefreiheit": StandardPage,
+    "datenquellen": DataSourcesPage,
+}
+
+
+def page_texts() -> dict:
+    return json.loads((Path(settings.FIXTURES_ROOT) / "site" / "pages.json").read_text(encoding="utf-8"))
+
+
+def _publish(page: Page) -> None:
+    page.save_revision().publish()
+
+
+@transaction.atomic
+def ensure_site_structure() -> HomePage:
+    texts = page_texts()
+    home = HomePage.objects.first()
+    if home is None:
+        root = Page.get_first_root_node()
+        home = HomePage(title=texts["home"]["title"], slug="start", intro=texts["home"]["intro"])
+        root.add_child(instance=home)
+        _publish(home)
+        # Replace Wagtail's welcome page as the default site's root.
+        site = Site.objects.filter(is_default_site=True).first()
+        old_root = site.root_page if site else None
+        if site is None:
+            Site.objects.create(
+                hostname="localhost",
+                port=80,
+                root_page=home,
+                is_default_site=True,
+                site_name=settings.WAGTAIL_SITE_NAME,
+            )
+        else:
+            site.root_page = home
+            site.site_name = settings.WAGTAIL_SITE_NAME
+            site.save()
+        if old_root is not None and old_root.specific_class is Page and not old_root.get_children().exists():
+            old_root.delete()
+
+    for slug in SECTIONS:
+        if not home.get_children().filter(slug=slug).exists():
+            text = texts[slug]
+            page = SectionIndexPage(title=text["title"], slug=slug, intro=f"<p>{text['intro']}</p>")
+            home.add_child(instance=page)
+            _publish(page)
+
+    for slug, model in LEGAL_PAGES.items():
+        if not home.get_children().filter(slug=slug).exists():
+            text = texts[slug]
+            page = model(title=text["title"], slug=slug, intro=text["intro"], body=text["body"])
+            home.add_child(instance=page)
+            _publish(page)
+    return home
+
+
+def section(slug: str) -> SectionIndexPage:
+    return SectionIndexPage.objects.get(slug=SECTIONS[slug])

@@ -1,0 +1,412 @@
+"""Import the exchange format: validate everything first, then write everything or nothing.
+
+Pages are matched by ``external_id`` so that re-importing a file updates what it imported
+before instead of duplicating it; municipality pages are also matched by AGS, because a
+municipality has exactly one page whoever created it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from PIL import Image as PILImage
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from cms.core.site_setup import ensure_site_structure, section
+from cms.knowledge.models import ChecklistPage, GuideExampleProject, GuidePage
+from cms.projects.models import (
+    EvaluationReportPage,
+    ExperienceReportPage,
+    Indicator,
+    MunicipalityPage,
+    ProjectAttachment,
+    ProjectDataset,
+    ProjectImage,
+    ProjectPage,
+)
+from registry.models import ActionField, ActorGroup, Guideline, LeitbildAttribute, Municipality, Recommendation
+
+from .validation import ImportProblem, RegistryIndex, SemanticChecker, schema_problems
+
+
+class ImportFailed(Exception):
+    def __init__(self, problems: list[ImportProblem]):
+        super().__init__(f"{len(problems)} Fehler")
+        self.problems = problems
+
+
+@dataclass
+class ImportStats:
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, created: bool) -> None:
+        target = self.created if created else self.updated
+        target[kind] = target.get(kind, 0) + 1
+
+    def __str__(self) -> str:
+        kinds = sorted(set(self.created) | set(self.updated))
+        return ", ".join(
+            f"{kind}: {self.created.get(kind, 0)} neu, {self.updated.get(kind, 0)} aktualisiert" for kind in kinds
+        )
+
+
+@dataclass
+class Bundle:
+    source: str
+    base_dir: Path
+    data: dict
+
+
+def read_bundle(path: Path) -> tuple[Bundle | None, list[ImportProblem]]:
+    source = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [ImportProblem(source, "", "", _("Die Datei wurde nicht gefunden"))]
+    except UnicodeDecodeError:
+        return None, [ImportProblem(source, "", "", _("Die Datei ist nicht UTF-8-kodiert"))]
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        return None, [
+            ImportProblem(
+                source,
+                "",
+                "",
+                _("Kein gültiges JSON (Zeile %(line)s, Spalte %(col)s): %(msg)s")
+                % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
+            )
+        ]
+    return Bundle(source, path.parent, data), []
+
+
+def validate_bundles(bundles: list[Bundle]) -> list[ImportProblem]:
+    problems: list[ImportProblem] = []
+    registry = RegistryIndex()
+    seen: dict[str, str] = {}
+    project_ids: set[str] = set()
+    for bundle in bundles:
+        structural = schema_problems(bundle.source, bundle.data)
+        problems += structural
+        if structural:
+            continue  # the semantic checks assume the structure holds
+        checker = SemanticChecker(bundle.source, bundle.base_dir, registry, seen)
+        for municipality in bundle.data.get("municipalities", []):
+            checker.municipality(municipality)
+            project_ids.update(p["id"] for p in municipality.get("projects", []))
+        for guide in bundle.data.get("guides", []):
+            checker.knowledge(guide)
+        for checklist in bundle.data.get("checklists", []):
+            checker.checklist(checklist)
+        problems += checker.problems
+    known_projects = project_ids | set(
+        ProjectPage.objects.filter(external_id__isnull=False).values_list("external_id", flat=True)
+    )
+    for bundle in bundles:
+        for guide in bundle.data.get("guides", []) if isinstance(bundle.data, dict) else []:
+            for i, example in enumerate(guide.get("example_projects", []) if isinstance(guide, dict) else []):
+                if isinstance(example, dict) and example.get("project") not in known_projects:
+                    problems.append(
+                        ImportProblem(
+                            bundle.source,
+                            guide.get("id", ""),
+                            f"example_projects.{i}.project",
+                            _("Unbekanntes Projekt „%(id)s“") % {"id": example.get("project")},
+                        )
+                    )
+    return problems
+
+
+class Writer:
+    """Writes validated records as published pages; collects model-level errors per record."""
+
+    def __init__(self, stats: ImportStats):
+        self.stats = stats
+        self.problems: list[ImportProblem] = []
+        self.source = ""
+        self.base_dir = Path(".")
+        self.terms = {
+            "guidelines": {g.code: g for g in Guideline.objects.all()},
+            "leitbild": {t.code: t for t in LeitbildAttribute.objects.all()},
+            "recommendations": {t.code: t for t in Recommendation.objects.all()},
+            "actors": {t.code: t for t in ActorGroup.objects.all()},
+            "action_fields": {t.code: t for t in ActionField.objects.all()},
+        }
+
+    # -- helpers -------------------------------------------------------------------------
+    def _terms(self, kind: str, codes: list[str]) -> list:
+        return [self.terms[kind][code] for code in codes]
+
+    def _file_bytes(self, ref: dict) -> bytes:
+        return (self.base_dir / ref["file"]).read_bytes()
+
+    def document(self, ref: dict | None):
+        if not ref:
+            return None
+        content = self._file_bytes(ref)
+        sha1 = hashlib.sha1(content).hexdigest()
+        Document = get_document_model()
+        title = ref.get("title") or Path(ref["file"]).name
+        # Same bytes under the same title is the same document: re-imports reuse it.
+        existing = Document.objects.filter(file_hash=sha1, title=title).order_by("pk").first()
+        if existing is not None:
+            return existing
+        doc = Document(title=title)
+        doc.file.save(Path(ref["file"]).name, ContentFile(content), save=False)
+        doc._set_document_file_metadata()
+        doc.save()
+        return doc
+
+    def image(self, ref: dict):
+        content = self._file_bytes(ref)
+        sha1 = hashlib.sha1(content).hexdigest()
+        Image = get_image_model()
+        existing = Image.objects.filter(file_hash=sha1).order_by("pk").first()
+        if existing is not None:
+            return existing
+        with PILImage.open(io.BytesIO(content)) as pil:
+            width, height = pil.size
+        image = Image(title=ref.get("title") or Path(ref["file"]).name)
+        image.file.save(Path(ref["file"]).name, ContentFile(content), save=False)
+        image.width, image.height = width, height
+        image._set_image_file_metadata()
+        image.save()
+        return image
+
+    def _upsert(self, model: type[Page], record: dict, parent: Page, kind: str, assign) -> Page | None:
+        page = model.objects.filter(external_id=record["id"]).first()
+        created = page is None
+        if created:
+            page = model(external_id=record["id"])
+        page.title = record.get("title") or page.title
+        page.slug = record.get("slug") or page.slug or slugify(page.title)[:255]
+        page.is_demo = bool(record.get("demo", False))
+        assign(page)
+        try:
+            if created:
+                parent.add_child(instance=page)
+            else:
+                if page.get_parent().pk != parent.pk:
+                    page.move(parent, pos="last-child")
+                    page = model.objects.get(pk=page.pk)
+                    page.title = record.get("title") or page.title
+                    assign(page)
+            page.save_revision().publish()
+        except ValidationError as exc:
+            for field_name, messages in exc.message_dict.items():
+                target = "" if field_name == "__all__" else field_name
+                for message in messages:
+                    self.problems.append(ImportProblem(self.source, record["id"], target, message))
+            return None
+        self.stats.count(kind, created)
+        return page
+
+    # -- records -------------------------------------------------------------------------
+    def municipality(self, record: dict, kommunen: Page) -> None:
+        registry_entry = Municipality.objects.get(ags=record["ags"])
+        page = MunicipalityPage.objects.filter(external_id=record["id"]).first()
+        if page is None:
+            # A municipality has one page: adopt an existing one created in the admin.
+            existing = MunicipalityPage.objects.filter(municipality=registry_entry).first()
+            if existing is not None:
+                existing.external_id = record["id"]
+                existing.save(update_fields=["external_id"])
+
+        def assign(p: MunicipalityPage) -> None:
+            p.municipality = registry_entry
+            p.title = record.get("title") or registry_entry.name
+            p.slug = record.get("slug") or p.slug or slugify(registry_entry.name)
+            p.smart_city_unit = record.get("smart_city_unit", "")
+            p.intro = record.get("intro", "")
+
+        page = self._upsert(MunicipalityPage, record, kommunen, "Kommunen", assign)
+        if page is None:
+            return
+        for project in record.get("projects", []):
+            self.project(project, page)
+
+    def project(self, record: dict, parent: MunicipalityPage) -> None:
+        contact = record.get("contact", {})
+
+        def assign(p: ProjectPage) -> None:
+            for name in (
+                "summary",
+                "problem",
+                "solution",
+                "status",
+                "funding_programme",
+                "open_source_license",
+                "repository_url",
+                "transferability",
+                "lessons_learned",
+            ):
+                setattr(p, name, record.get(name, "") or "")
+            p.start_date = _date(record.get("start_date"))
+            p.end_date = _date(record.get("end_date"))
+            for name in ("budget_eur", "funding_eur", "running_costs_eur_per_year", "staff_effort_person_months"):
+                value = record.get(name)
+                setattr(p, name, None if value is None else Decimal(value))
+            p.lead_municipality_id = parent.municipality_id
+            p.partner_municipalities.set(Municipality.objects.filter(ags__in=record.get("partner_municipalities", [])))
+            for kind in ("guidelines", "leitbild", "recommendations", "actors", "action_fields"):
+                getattr(p, kind).set(self._terms(kind, record.get(kind, [])))
+            p.tags.set(record.get("tags", []))
+            p.contact_role = contact.get("role", "")
+            p.contact_name = contact.get("name", "")
+            p.contact_email = contact.get("email", "")
+            p.datasets = [
+                ProjectDataset(title=d["title"], url=d["url"], license=d.get("license", ""))
+                for d in record.get("datasets", [])
+            ]
+            p.gallery_images = [
+                ProjectImage(image=self.image(i), alt_text=i["alt_text"], caption=i.get("caption", ""))
+                for i in record.get("images", [])
+            ]
+            p.attachments = [
+                ProjectAttachment(document=self.document(d), title=d.get("title", ""))
+                for d in record.get("documents", [])
+            ]
+            p.body = record.get("body", [])
+
+        page = self._upsert(ProjectPage, record, parent, "Projekte", assign)
+        if page is None:
+            return
+        for report in record.get("reports", []):
+            self.report(report, page)
+
+    def report(self, record: dict, parent: ProjectPage) -> None:
+        model = EvaluationReportPage if record["type"] == "evaluation" else ExperienceReportPage
+
+        def assign(p) -> None:
+            p.report_date = _date(record["date"])
+            p.author_organisation = record["author_organisation"]
+            p.findings = record["findings"]
+            p.body = record.get("body", [])
+            p.pdf = self.document(record.get("pdf"))
+            if model is EvaluationReportPage:
+                p.method = record.get("method", "")
+                p.goal_attainment = record.get("goal_attainment", "offen")
+                p.goal_attainment_note = record.get("goal_attainment_note", "")
+                p.indicators = [
+                    Indicator(
+                        name=i["name"],
+                        unit=i.get("unit", ""),
+                        baseline=_decimal(i.get("baseline")),
+                        target=_decimal(i.get("target")),
+                        measured=_decimal(i.get("measured")),
+                        measured_on=_date(i.get("measured_on")),
+                    )
+                    for i in record.get("indicators", [])
+                ]
+
+        other = ExperienceReportPage if model is EvaluationReportPage else EvaluationReportPage
+        if other.objects.filter(external_id=record["id"]).exists():
+            self.problems.append(
+                ImportProblem(
+                    self.source,
+                    record["id"],
+                    "type",
+                    _("Der Berichtstyp eines bestehenden Berichts kann nicht geändert werden"),
+                )
+            )
+            return
+        self._upsert(
+            model,
+            record,
+            parent,
+            "Evaluationsberichte" if model is EvaluationReportPage else "Erfahrungsberichte",
+            assign,
+        )
+
+    def guide(self, record: dict, wissen: Page) -> None:
+        def assign(p: GuidePage) -> None:
+            p.intro = record["intro"]
+            p.author_organisation = record.get("author_organisation", "")
+            p.guidelines.set(self._terms("guidelines", record.get("guidelines", [])))
+            p.sections = [
+                {"type": "section", "value": {"heading": s["heading"], "body": s["body"]}} for s in record["sections"]
+            ]
+            p.example_projects = [
+                GuideExampleProject(project=ProjectPage.objects.get(external_id=e["project"]), note=e.get("note", ""))
+                for e in record.get("example_projects", [])
+            ]
+
+        self._upsert(GuidePage, record, wissen, "Leitfäden", assign)
+
+    def checklist(self, record: dict, wissen: Page) -> None:
+        def assign(p: ChecklistPage) -> None:
+            p.intro = record["intro"]
+            p.author_organisation = record.get("author_organisation", "")
+            p.is_pruefraster = bool(record.get("is_pruefraster", False))
+            p.guidelines.set(self._terms("guidelines", record.get("guidelines", [])))
+            p.items = [
+                {
+                    "type": "item",
+                    "value": {
+                        "text": i["text"],
+                        "explanation": i.get("explanation", ""),
+                        "phase": i["phase"],
+                        "required": bool(i.get("required", True)),
+                        "guidelines": i.get("guidelines", []),
+                    },
+                }
+                for i in record["items"]
+            ]
+
+        self._upsert(ChecklistPage, record, wissen, "Checklisten", assign)
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def import_files(paths: list[Path]) -> ImportStats:
+    """Validate all files together and import them in one transaction; raise ImportFailed on any problem."""
+    bundles, problems = [], []
+    for path in paths:
+        bundle, read_problems = read_bundle(Path(path))
+        problems += read_problems
+        if bundle is not None:
+            bundles.append(bundle)
+    problems += validate_bundles(bundles)
+    if problems:
+        raise ImportFailed(problems)
+
+    stats = ImportStats()
+    with transaction.atomic():
+        ensure_site_structure()
+        kommunen, wissen = section("kommunen"), section("wissen")
+        writer = Writer(stats)
+        # Projects first across all files: guides may link to projects from another file.
+        for bundle in bundles:
+            writer.source, writer.base_dir = bundle.source, bundle.base_dir
+            for record in bundle.data.get("municipalities", []):
+                writer.municipality(record, kommunen)
+        for bundle in bundles:
+            writer.source, writer.base_dir = bundle.source, bundle.base_dir
+            for record in bundle.data.get("checklists", []):
+                writer.checklist(record, wissen)
+            for record in bundle.data.get("guides", []):
+                writer.guide(record, wissen)
+        if writer.problems:
+            raise ImportFailed(sorted(writer.problems))
+    return stats

@@ -1,0 +1,441 @@
+"""Municipalities' pages: the municipality profile, the project "Steckbrief" and its reports."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+    TabbedInterface,
+)
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from cms.core.blocks import RICH_TEXT_FEATURES, BodyBlock
+from cms.core.models import PlatformPage
+from registry.models import ActionField, ActorGroup, Guideline, LeitbildAttribute, Municipality, Recommendation
+
+MONEY = {
+    "max_digits": 12,
+    "decimal_places": 2,
+    "validators": [MinValueValidator(0, _("Beträge dürfen nicht negativ sein."))],
+}
+
+
+class ProjectStatus(models.TextChoices):
+    IDEE = "idee", _("Idee")
+    PLANUNG = "planung", _("In Planung")
+    PILOT = "pilot", _("Pilotbetrieb")
+    REGELBETRIEB = "regelbetrieb", _("Regelbetrieb")
+    UEBERTRAGEN = "uebertragen", _("Übertragen")
+    BEENDET = "beendet", _("Beendet")
+    ABGEBROCHEN = "abgebrochen", _("Abgebrochen")
+
+
+class MunicipalityPage(PlatformPage):
+    """A participating municipality; its registry entry supplies the facts."""
+
+    municipality = models.OneToOneField(
+        Municipality,
+        verbose_name=_("Gemeinde (aus dem Gemeindeverzeichnis)"),
+        on_delete=models.PROTECT,
+        related_name="page",
+    )
+    intro = RichTextField(
+        _("Vorstellung"),
+        blank=True,
+        features=RICH_TEXT_FEATURES,
+        help_text=_("Wie geht Ihre Kommune die digitale Transformation an? Wer ist zuständig?"),
+    )
+    smart_city_unit = models.CharField(
+        _("Zuständige Stelle"), max_length=200, blank=True, help_text=_("z. B. Stabsstelle Digitalisierung")
+    )
+
+    content_panels = Page.content_panels + [
+        FieldPanel("municipality"),
+        FieldPanel("smart_city_unit"),
+        FieldPanel("intro"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+    parent_page_types = ["core.SectionIndexPage"]
+    subpage_types = ["projects.ProjectPage"]
+
+    class Meta:
+        verbose_name = _("Kommune")
+        verbose_name_plural = _("Kommunen")
+
+    def clean(self):
+        super().clean()
+        if self.municipality_id and not self.title:
+            self.title = self.municipality.name
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["projects"] = ProjectPage.objects.child_of(self).live().public().order_by("title")
+        return context
+
+
+class ProjectPageTag(TaggedItemBase):
+    content_object = ParentalKey("projects.ProjectPage", related_name="tagged_items", on_delete=models.CASCADE)
+
+
+class ProjectPage(PlatformPage):
+    """The project description ("Steckbrief") a municipality publishes about a pilot."""
+
+    summary = models.TextField(
+        _("Kurzbeschreibung"),
+        max_length=600,
+        help_text=_("Zwei bis drei Sätze: Was wurde gemacht, für wen, mit welchem Ergebnis?"),
+    )
+    problem = RichTextField(
+        _("Ausgangslage und Bedarf"),
+        blank=True,
+        features=RICH_TEXT_FEATURES,
+        help_text=_("Welches Problem sollte gelöst werden? Wer hatte den Bedarf, woran wurde er festgestellt?"),
+    )
+    solution = RichTextField(
+        _("Lösung"),
+        blank=True,
+        features=RICH_TEXT_FEATURES,
+        help_text=_("Was wurde umgesetzt, mit welcher Technik und welchen Partnern?"),
+    )
+    lead_municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("Federführende Kommune"),
+        on_delete=models.PROTECT,
+        related_name="led_projects",
+        null=True,
+        editable=False,
+        help_text=_("Ergibt sich aus der Kommune, unter der das Projekt angelegt ist."),
+    )
+    partner_municipalities = ParentalManyToManyField(
+        Municipality,
+        verbose_name=_("Partnerkommunen"),
+        blank=True,
+        related_name="partner_projects",
+        help_text=_("Bei interkommunalen Projekten: die beteiligten weiteren Kommunen."),
+    )
+    status = models.CharField(_("Status"), max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.PLANUNG)
+    start_date = models.DateField(_("Beginn"), null=True, blank=True)
+    end_date = models.DateField(_("Ende"), null=True, blank=True)
+    budget_eur = models.DecimalField(_("Gesamtbudget (EUR)"), null=True, blank=True, **MONEY)
+    funding_eur = models.DecimalField(_("Davon Fördermittel (EUR)"), null=True, blank=True, **MONEY)
+    funding_programme = models.CharField(_("Förderprogramm"), max_length=200, blank=True)
+    running_costs_eur_per_year = models.DecimalField(
+        _("Laufende Kosten nach der Förderung (EUR/Jahr)"), null=True, blank=True, **MONEY
+    )
+    staff_effort_person_months = models.DecimalField(
+        _("Personalaufwand (Personenmonate)"),
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0, _("Der Personalaufwand darf nicht negativ sein."))],
+    )
+    guidelines = ParentalManyToManyField(
+        Guideline,
+        verbose_name=_("Charta-Leitlinien"),
+        blank=True,
+        limit_choices_to={"parent__isnull": False},
+        related_name="projects",
+    )
+    leitbild = ParentalManyToManyField(
+        LeitbildAttribute, verbose_name=_("Leitbild-Merkmale"), blank=True, related_name="projects"
+    )
+    recommendations = ParentalManyToManyField(
+        Recommendation, verbose_name=_("Handlungsempfehlungen"), blank=True, related_name="projects"
+    )
+    actors = ParentalManyToManyField(
+        ActorGroup, verbose_name=_("Beteiligte Akteure"), blank=True, related_name="projects"
+    )
+    action_fields = ParentalManyToManyField(
+        ActionField, verbose_name=_("Handlungsfelder"), blank=True, related_name="projects"
+    )
+    tags = ClusterTaggableManager(through=ProjectPageTag, blank=True, verbose_name=_("Schlagwörter"))
+    open_source_license = models.CharField(
+        _("Open-Source-Lizenz"), max_length=100, blank=True, help_text=_("SPDX-Kennung, z. B. EUPL-1.2 oder MIT")
+    )
+    repository_url = models.URLField(_("Quellcode-Repository"), blank=True)
+    transferability = models.TextField(
+        _("Nachnutzbarkeit: Voraussetzungen"),
+        blank=True,
+        help_text=_(
+            "Was braucht eine andere Kommune, um das Projekt zu übernehmen? (Personal, Technik, Partner, Beschlüsse)"
+        ),
+    )
+    lessons_learned = models.TextField(
+        _("Erfahrungen und Lehren"),
+        blank=True,
+        help_text=_("Was würden Sie heute anders machen? Auch Fehlschläge sind wertvoll für andere."),
+    )
+    contact_role = models.CharField(_("Ansprechperson: Funktion"), max_length=200, blank=True)
+    contact_name = models.CharField(_("Ansprechperson: Name"), max_length=200, blank=True)
+    contact_email = models.EmailField(
+        _("Ansprechperson: E-Mail"),
+        blank=True,
+        help_text=_("Wird nicht öffentlich angezeigt."),
+    )
+    body = StreamField(BodyBlock(), verbose_name=_("Weitere Inhalte"), blank=True)
+
+    search_fields = Page.search_fields + [
+        index.SearchField("summary", boost=2),
+        index.SearchField("problem"),
+        index.SearchField("solution"),
+        index.SearchField("transferability"),
+        index.SearchField("lessons_learned"),
+        index.SearchField("body"),
+        index.FilterField("status"),
+    ]
+
+    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("status")]
+    solution_panels = [FieldPanel("problem"), FieldPanel("solution"), FieldPanel("body")]
+    resource_panels = [
+        FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")], heading=_("Laufzeit")),
+        FieldRowPanel([FieldPanel("budget_eur"), FieldPanel("funding_eur")], heading=_("Finanzierung")),
+        FieldPanel("funding_programme"),
+        FieldRowPanel([FieldPanel("running_costs_eur_per_year"), FieldPanel("staff_effort_person_months")]),
+    ]
+    charta_panels = [
+        FieldPanel("guidelines", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("leitbild", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("recommendations", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("action_fields", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("actors", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("tags"),
+    ]
+    transfer_panels = [
+        FieldPanel("partner_municipalities"),
+        FieldPanel("transferability"),
+        FieldPanel("lessons_learned"),
+        MultiFieldPanel([FieldPanel("open_source_license"), FieldPanel("repository_url")], heading=_("Open Source")),
+        InlinePanel("datasets", label=_("Veröffentlichte Datensätze")),
+        InlinePanel("gallery_images", label=_("Bilder")),
+        InlinePanel("attachments", label=_("Dokumente")),
+    ]
+    contact_panels = [FieldPanel("contact_role"), FieldPanel("contact_name"), FieldPanel("contact_email")]
+    edit_handler = TabbedInterface(
+        [
+            ObjectList(content_panels, heading=_("Überblick")),
+            ObjectList(solution_panels, heading=_("Lösung")),
+            ObjectList(resource_panels, heading=_("Ressourcen")),
+            ObjectList(charta_panels, heading=_("Charta")),
+            ObjectList(transfer_panels, heading=_("Nachnutzung")),
+            ObjectList(contact_panels, heading=_("Kontakt")),
+            ObjectList(PlatformPage.promote_panels, heading=_("Veröffentlichung")),
+            ObjectList(PlatformPage.settings_panels, heading=_("Einstellungen")),
+        ]
+    )
+    parent_page_types = ["projects.MunicipalityPage"]
+    subpage_types = ["projects.ExperienceReportPage", "projects.EvaluationReportPage"]
+
+    class Meta:
+        verbose_name = _("Projekt-Steckbrief")
+        verbose_name_plural = _("Projekt-Steckbriefe")
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("Das Ende darf nicht vor dem Beginn liegen.")
+        if self.budget_eur is not None and self.funding_eur is not None and self.funding_eur > self.budget_eur:
+            errors["funding_eur"] = _("Die Fördermittel dürfen das Gesamtbudget nicht übersteigen.")
+        if self.funding_eur and not self.funding_programme:
+            errors["funding_programme"] = _("Bitte nennen Sie das Förderprogramm, aus dem die Fördermittel stammen.")
+        if self.open_source_license and not self.repository_url:
+            errors["repository_url"] = _("Bitte geben Sie an, wo der Quellcode zu finden ist.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        parent = self.get_parent() if self.path else None
+        if parent is not None:
+            parent = parent.specific
+            if isinstance(parent, MunicipalityPage):
+                self.lead_municipality_id = parent.municipality_id
+        return super().save(*args, **kwargs)
+
+    @property
+    def municipality_page(self) -> MunicipalityPage | None:
+        parent = self.get_parent()
+        return parent.specific if parent else None
+
+    def reports(self):
+        return self.get_children().live().public().specific().order_by("-path")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        children = [p for p in self.get_children().live().public().specific()]
+        children.sort(key=lambda r: r.report_date, reverse=True)
+        context["reports"] = children
+        return context
+
+
+class ProjectDataset(Orderable):
+    page = ParentalKey(ProjectPage, on_delete=models.CASCADE, related_name="datasets")
+    title = models.CharField(_("Titel"), max_length=200)
+    url = models.URLField(_("Adresse"))
+    license = models.CharField(_("Lizenz"), max_length=100, blank=True)
+
+    panels = [FieldPanel("title"), FieldPanel("url"), FieldPanel("license")]
+
+
+class ProjectImage(Orderable):
+    page = ParentalKey(ProjectPage, on_delete=models.CASCADE, related_name="gallery_images")
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+")
+    alt_text = models.CharField(_("Alternativtext"), max_length=250)
+    caption = models.CharField(_("Bildunterschrift"), max_length=250, blank=True)
+
+    panels = [FieldPanel("image"), FieldPanel("alt_text"), FieldPanel("caption")]
+
+
+class ProjectAttachment(Orderable):
+    page = ParentalKey(ProjectPage, on_delete=models.CASCADE, related_name="attachments")
+    document = models.ForeignKey("wagtaildocs.Document", on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(_("Linktext"), max_length=200, blank=True)
+
+    panels = [FieldPanel("document"), FieldPanel("title")]
+
+
+def extract_pdf_text(document) -> str:
+    """Text of a PDF, so that search finds words that only appear inside the attached report."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        with document.file.open("rb") as fh:
+            reader = PdfReader(BytesIO(fh.read()))
+            return "\n".join((page.extract_text() or "").strip() for page in reader.pages).strip()
+    except (PdfReadError, OSError, ValueError):
+        return ""
+
+
+class GoalAttainment(models.TextChoices):
+    ERREICHT = "erreicht", _("Ziele erreicht")
+    TEILWEISE = "teilweise", _("Ziele teilweise erreicht")
+    NICHT = "nicht_erreicht", _("Ziele nicht erreicht")
+    OFFEN = "offen", _("Noch offen")
+
+
+class ReportPage(PlatformPage):
+    report_date = models.DateField(_("Datum"))
+    author_organisation = models.CharField(_("Verfasst von (Organisation)"), max_length=200)
+    findings = RichTextField(
+        _("Ergebnisse"),
+        features=RICH_TEXT_FEATURES,
+        help_text=_("Was hat funktioniert, was nicht, und warum?"),
+    )
+    body = StreamField(BodyBlock(), verbose_name=_("Weitere Inhalte"), blank=True)
+    pdf = models.ForeignKey(
+        "wagtaildocs.Document",
+        verbose_name=_("Bericht als PDF"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    pdf_text = models.TextField(_("Text aus dem PDF"), blank=True, editable=False)
+
+    search_fields = Page.search_fields + [
+        index.SearchField("findings", boost=1.5),
+        index.SearchField("body"),
+        index.SearchField("pdf_text"),
+        index.SearchField("author_organisation"),
+    ]
+    parent_page_types = ["projects.ProjectPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.pdf_id and not self.pdf.file.name.lower().endswith(".pdf"):
+            raise ValidationError({"pdf": _("Bitte wählen Sie eine PDF-Datei.")})
+
+    def save(self, *args, **kwargs):
+        self.pdf_text = extract_pdf_text(self.pdf) if self.pdf_id else ""
+        return super().save(*args, **kwargs)
+
+    @property
+    def project(self) -> ProjectPage:
+        return self.get_parent().specific
+
+
+class ExperienceReportPage(ReportPage):
+    content_panels = Page.content_panels + [
+        FieldRowPanel([FieldPanel("report_date"), FieldPanel("author_organisation")]),
+        FieldPanel("findings"),
+        FieldPanel("pdf"),
+        FieldPanel("body"),
+    ]
+
+    class Meta:
+        verbose_name = _("Erfahrungsbericht")
+        verbose_name_plural = _("Erfahrungsberichte")
+
+
+class EvaluationReportPage(ReportPage):
+    goal_attainment = models.CharField(
+        _("Zielerreichung"), max_length=20, choices=GoalAttainment.choices, default=GoalAttainment.OFFEN
+    )
+    goal_attainment_note = models.TextField(_("Erläuterung zur Zielerreichung"), blank=True)
+    method = models.TextField(_("Methode"), blank=True, help_text=_("Wie wurde evaluiert? Daten, Zeitraum, Vergleich"))
+
+    content_panels = Page.content_panels + [
+        FieldRowPanel([FieldPanel("report_date"), FieldPanel("author_organisation")]),
+        FieldPanel("method"),
+        FieldPanel("findings"),
+        MultiFieldPanel(
+            [FieldPanel("goal_attainment"), FieldPanel("goal_attainment_note")], heading=_("Zielerreichung")
+        ),
+        InlinePanel("indicators", label=_("Indikatoren")),
+        FieldPanel("pdf"),
+        FieldPanel("body"),
+    ]
+    search_fields = ReportPage.search_fields + [index.SearchField("method")]
+
+    class Meta:
+        verbose_name = _("Evaluationsbericht")
+        verbose_name_plural = _("Evaluationsberichte")
+
+
+class Indicator(Orderable):
+    page = ParentalKey(EvaluationReportPage, on_delete=models.CASCADE, related_name="indicators")
+    name = models.CharField(_("Indikator"), max_length=200)
+    unit = models.CharField(_("Einheit"), max_length=50, blank=True)
+    baseline = models.DecimalField(_("Ausgangswert"), max_digits=14, decimal_places=2, null=True, blank=True)
+    target = models.DecimalField(_("Zielwert"), max_digits=14, decimal_places=2, null=True, blank=True)
+    measured = models.DecimalField(_("Gemessener Wert"), max_digits=14, decimal_places=2, null=True, blank=True)
+    measured_on = models.DateField(_("Messdatum"), null=True, blank=True)
+
+    panels = [
+        FieldPanel("name"),
+        FieldRowPanel([FieldPanel("unit"), FieldPanel("measured_on")]),
+        FieldRowPanel([FieldPanel("baseline"), FieldPanel("target"), FieldPanel("measured")]),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("Indikator")
+        verbose_name_plural = _("Indikatoren")
+
+    @property
+    def attained(self) -> bool | None:
+        """Whether the measured value reached the target, in the direction baseline → target."""
+        if self.target is None or self.measured is None:
+            return None
+        if self.baseline is not None and self.target < self.baseline:
+            return self.measured <= self.target
+        return self.measured >= self.target

@@ -1,0 +1,38 @@
+import pytest
+
+
+@pytest.fixture
+def taxonomy(db):
+    from registry.loaders import load_taxonomy
+
+    load_taxonomy()
+
+
+@pytest.fixture
+def municipalities(db):
+    """A handful of real registry entries, one per size class, instead of all 10,752."""
+    from tests import factories
+
+    return factories.sample_municipalities()
+
+
+@pytest.fixture
+def site(taxonomy, municipalities):
+    from cms.core.site_setup import ensure_site_structure
+
+    return ensure_site_structure()
+
+
+@pytest.fixture
+def exchange_dir(tmp_path):
+    from tests.pdfgen import make_pdf
+
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "bericht.pdf").write_bytes(
+        make_pdf(["Evaluationsbericht", "Die Laternenfernwartung sparte Strom."], title="Bericht")
+    )
+    from tests.factories import png_bytes
+
+    (files / "foto.png").write_bytes(png_bytes())
+    return tmp_path

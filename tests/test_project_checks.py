@@ -1,0 +1,39 @@
+"""The checks the standing rules ask for, run as part of the suite."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+
+def test_system_check_passes():
+    call_command("check", fail_level="WARNING")
+
+
+@pytest.mark.django_db
+def test_no_missing_migrations():
+    out = io.StringIO()
+    call_command("makemigrations", "--check", "--dry-run", stdout=out)
+    assert "No changes detected" in out.getvalue()
+
+
+def test_layers_import_only_downward():
+    """registry must not import cms or search; cms must not import search."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    rules = {"registry": ("cms", "search"), "cms": ("search",)}
+    offenders = []
+    for package, forbidden in rules.items():
+        for path in (root / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module]
+                offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] in forbidden]
+    assert offenders == []
