@@ -9,3 +9,7 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if "DATABASE_URL" not in os.environ:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+
+# Serve static files from the finders without collectstatic; no STATIC_ROOT scan at start-up.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
