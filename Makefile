@@ -25,6 +25,7 @@ setup: $(BIN)/.installed
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py setup_demo
+	$(PY) manage.py search_rebuild --if-needed
 
 run: setup
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)

@@ -34,7 +34,14 @@ KEYWORD_FIELDS: tuple[str, ...] = (*FACET_FIELDS, "municipality_ags")
 # Scalar fields, stored for result cards and sorting. Engines store these and the keyword
 # fields; only ``body`` and ``title_sort`` need not be returned.
 SCALAR_FIELDS: tuple[str, ...] = (
-    "id", "url", "title", "summary", "municipality_name", "state_name", "urbanisation", "date",
+    "id",
+    "url",
+    "title",
+    "summary",
+    "municipality_name",
+    "state_name",
+    "urbanisation",
+    "date",
 )
 INTEGER_FIELDS: tuple[str, ...] = ("population", "reuse_count")
 CONTENT_TYPE_OF = {
@@ -145,11 +152,11 @@ def report_document(page: ExperienceReportPage | EvaluationReportPage) -> Docume
     if is_evaluation:
         doc["has_evaluation"] = ["ja"]
         extra = [page.method, page.goal_attainment_note, " ".join(i.name for i in page.indicators.all())]
-    doc["body"] = _text(page.findings, *extra, _stream_text(page.body), page.pdf_text, project.title,
-                        page.author_organisation)
+    doc["body"] = _text(
+        page.findings, *extra, _stream_text(page.body), page.pdf_text, project.title, page.author_organisation
+    )
     summary = strip_tags(str(page.findings))[:400]
-    return _finish(doc, page, "evaluationsbericht" if is_evaluation else "erfahrungsbericht", summary,
-                   page.report_date)
+    return _finish(doc, page, "evaluationsbericht" if is_evaluation else "erfahrungsbericht", summary, page.report_date)
 
 
 def guide_document(page: GuidePage) -> Document:

@@ -6,9 +6,9 @@ with each other, and each facet counted under every other facet's selection but 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
@@ -47,20 +47,33 @@ def budget_band(amount) -> str:
     return "ueber-1mio"
 
 
-@lru_cache(maxsize=1)
+LABEL_TTL_SECONDS = 60.0
+_label_cache: dict[str, tuple[float, dict[str, str]]] = {}
+
+
+def _cached(key: str, load: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """Taxonomy labels change rarely; reading them once a minute keeps queries off the hot path."""
+    now = time.monotonic()
+    hit = _label_cache.get(key)
+    if hit is None or now - hit[0] > LABEL_TTL_SECONDS:
+        hit = (now, load())
+        _label_cache[key] = hit
+    return hit[1]
+
+
 def _guideline_labels() -> dict[str, str]:
-    return {g.code: f"{g.code} {g.title}" for g in Guideline.objects.all()}
+    return _cached("guideline", lambda: {g.code: f"{g.code} {g.title}" for g in Guideline.objects.all()})
 
 
 def _term_labels(model) -> Callable[[], dict[str, str]]:
-    def labels() -> dict[str, str]:
+    def load() -> dict[str, str]:
         return {t.code: t.title if model is not Recommendation else f"{t.code}) {t.title}" for t in model.objects.all()}
 
-    return labels
+    return lambda: _cached(model.__name__, load)
 
 
 def clear_label_cache() -> None:
-    _guideline_labels.cache_clear()
+    _label_cache.clear()
 
 
 @dataclass(frozen=True)
@@ -91,15 +104,23 @@ class Facet:
 
 FACETS: tuple[Facet, ...] = (
     Facet("content_type", "content_type", _("Art des Inhalts"), lambda: CONTENT_TYPES, order="vocabulary"),
-    Facet("guideline", "guideline", _("Charta-Leitlinie"), _guideline_labels, order="vocabulary", hierarchical=True,
-          top=16),
+    Facet(
+        "guideline",
+        "guideline",
+        _("Charta-Leitlinie"),
+        _guideline_labels,
+        order="vocabulary",
+        hierarchical=True,
+        top=16,
+    ),
     Facet("size_class", "size_class", _("Gemeindegröße"), lambda: dict(SizeClass.choices), order="vocabulary"),
     Facet("state", "state", _("Bundesland"), lambda: STATE_NAMES, value_pattern=r"^(0[1-9]|1[0-6])$"),
     Facet("action_field", "action_field", _("Handlungsfeld"), _term_labels(ActionField)),
     Facet("status", "status", _("Projektstatus"), lambda: dict(ProjectStatus.choices), order="vocabulary"),
     Facet("leitbild", "leitbild", _("Leitbild"), _term_labels(LeitbildAttribute)),
-    Facet("recommendation", "recommendation", _("Handlungsempfehlung"), _term_labels(Recommendation),
-          order="vocabulary"),
+    Facet(
+        "recommendation", "recommendation", _("Handlungsempfehlung"), _term_labels(Recommendation), order="vocabulary"
+    ),
     Facet("year", "year", _("Jahr"), None, value_pattern=r"^(19|20)\d\d$", order="value_desc"),
     Facet("budget", "budget", _("Budget"), lambda: BUDGET_BANDS, order="vocabulary"),
     Facet("open_source", "open_source", _("Open Source"), lambda: YES_NO, order="vocabulary"),

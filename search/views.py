@@ -1,43 +1,165 @@
-"""Public search page.
-
-This first version uses Wagtail's database search backend over live public pages; the
-faceted engine (embedded and Elasticsearch) replaces it behind the same URL.
-"""
+"""The public search page and the JSON API; both validate input through ``parse_request``."""
 
 from __future__ import annotations
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from wagtail.models import Page
+from django.views.decorators.http import require_GET
 
-from cms.knowledge.models import ChecklistPage, GuidePage
-from cms.projects.models import EvaluationReportPage, ExperienceReportPage, ProjectPage
+from registry.models import Guideline
 
-MAX_QUERY_LENGTH = 200
-SEARCHABLE = (ProjectPage, ExperienceReportPage, EvaluationReportPage, GuidePage, ChecklistPage)
+from . import service
+from .facets import FACETS
+from .query import MAX_QUERY_CHARS, SORTS, RequestError, SearchRequest, parse_request
+
+STATE_PARAMS = ("q", "sort", *(f.name for f in FACETS))
 
 
-def search(request):
-    query = request.GET.get("q", "").strip()
-    error = ""
-    results = None
-    if len(query) > MAX_QUERY_LENGTH:
-        error = _("Ihre Suchanfrage ist zu lang (höchstens %(max)s Zeichen).") % {"max": MAX_QUERY_LENGTH}
-    elif "\x00" in query:
-        error = _("Ihre Suchanfrage enthält ungültige Zeichen.")
-    elif query:
-        pages = Page.objects.live().public().type(*SEARCHABLE).specific()
-        paginator = Paginator(pages.search(query), 20)
+def _params(request: SearchRequest) -> list[tuple[str, str]]:
+    """The URL state of a request, in a stable order (bookmarkable and shareable)."""
+    items: list[tuple[str, str]] = []
+    if request.text:
+        items.append(("q", request.text))
+    for facet in FACETS:
+        items += [(facet.name, value) for value in request.selected(facet.name)]
+    if request.sort != "relevanz":
+        items.append(("sort", request.sort))
+    return items
+
+
+def url_for(request: SearchRequest, **changes) -> str:
+    params = _params(request)
+    if "toggle" in changes:
+        name, value = changes["toggle"]
+        params = [p for p in params if p != (name, value)] if (name, value) in params else params + [(name, value)]
+    if "drop_facets" in changes:
+        params = [p for p in params if p[0] in ("q", "sort")]
+    if "sort" in changes:
+        params = [p for p in params if p[0] != "sort"] + (
+            [("sort", changes["sort"])] if changes["sort"] != "relevanz" else []
+        )
+    if "page" in changes and changes["page"] > 1:
+        params.append(("page", str(changes["page"])))
+    return "?" + urlencode(params) if params else "?"
+
+
+def _guideline_tree(response: service.SearchResponse) -> list[dict]:
+    group = response.facet("guideline")
+    by_value = {v.value: v for v in group.values} if group else {}
+    tree = []
+    for main in Guideline.objects.filter(parent=None).prefetch_related("children"):
+        tree.append(
+            {
+                "term": main,
+                "value": by_value.get(main.code),
+                "children": [{"term": c, "value": by_value.get(c.code)} for c in main.children.all()],
+            }
+        )
+    return tree
+
+
+@require_GET
+def search(request: HttpRequest) -> HttpResponse:
+    try:
+        search_request = parse_request(request.GET)
+        errors: dict[str, str] = {}
+    except RequestError as exc:
+        errors = exc.errors
+        search_request = SearchRequest(text=request.GET.get("q", "")[:MAX_QUERY_CHARS] if "q" not in exc.errors else "")
         try:
-            results = paginator.page(request.GET.get("page", 1))
-        except PageNotAnInteger:
-            results = paginator.page(1)
-        except EmptyPage:
-            results = paginator.page(paginator.num_pages)
-    return render(
-        request,
-        "search/search.html",
-        {"query": query, "results": results, "error": error},
-        status=400 if error else 200,
+            search_request = parse_request({"q": [search_request.text]})
+        except RequestError:
+            search_request = SearchRequest()
+    response = service.search(search_request)
+    chips = []
+    for group in response.facets:
+        for value in group.values:
+            if value.selected:
+                chips.append(
+                    {
+                        "facet": group.facet.label,
+                        "label": value.label,
+                        "url": url_for(search_request, toggle=(group.name, value.value)),
+                    }
+                )
+    context = {
+        "search": response,
+        "query": search_request.text,
+        "errors": errors,
+        "chips": chips,
+        "reset_url": url_for(search_request, drop_facets=True),
+        "sorts": [
+            (key, label, url_for(search_request, sort=key), key == search_request.sort) for key, label in SORTS.items()
+        ],
+        "guideline_tree": _guideline_tree(response),
+        "toggle": lambda name, value: url_for(search_request, toggle=(name, value)),
+        "page_urls": {
+            "previous": url_for(search_request, page=search_request.page - 1) if search_request.page > 1 else "",
+            "next": url_for(search_request, page=search_request.page + 1)
+            if search_request.page < response.pages
+            else "",
+        },
+    }
+    return render(request, "search/search.html", context, status=400 if errors else 200)
+
+
+def _json_errors(errors: dict[str, str]) -> JsonResponse:
+    return JsonResponse(
+        {"errors": errors, "message": _("Ungültige Anfrage.")}, status=400, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@require_GET
+def api_search(request: HttpRequest) -> JsonResponse:
+    try:
+        search_request = parse_request(request.GET)
+    except RequestError as exc:
+        return _json_errors(exc.errors)
+    response = service.search(search_request)
+    return JsonResponse(
+        {
+            "total": response.total,
+            "page": search_request.page,
+            "page_size": search_request.page_size,
+            "engine": response.engine,
+            "took_ms": response.took_ms,
+            "degraded": response.degraded,
+            "notice": response.notice,
+            "results": [
+                {
+                    "id": r.id,
+                    "type": r.type,
+                    "type_label": r.type_label,
+                    "title": r.title,
+                    "url": request.build_absolute_uri(r.url) if r.url else "",
+                    "snippet": r.snippet,
+                    "municipality": r.municipality,
+                    "status": r.status,
+                    "date": r.date,
+                }
+                for r in response.results
+            ],
+            "facets": {
+                group.name: [
+                    {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected} for v in group.values
+                ]
+                for group in response.facets
+            },
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_GET
+def api_suggest(request: HttpRequest) -> JsonResponse:
+    try:
+        search_request = parse_request({"q": [request.GET.get("q", "")]})
+    except RequestError as exc:
+        return _json_errors(exc.errors)
+    prefix = search_request.text[:100]
+    return JsonResponse(
+        {"q": prefix, "suggestions": service.suggest(prefix)}, json_dumps_params={"ensure_ascii": False}
     )

@@ -17,12 +17,19 @@ def test_demo_import_creates_the_promised_content_and_every_page_renders(client)
     assert projects.count() >= 60
     assert municipalities.count() >= 40
     assert len({m.municipality.ags[:2] for m in municipalities}) == 16
-    assert {m.municipality.size_class for m in municipalities} == {"grossstadt", "mittelstadt", "kleinstadt", "landgemeinde"}
+    assert {m.municipality.size_class for m in municipalities} == {
+        "grossstadt",
+        "mittelstadt",
+        "kleinstadt",
+        "landgemeinde",
+    }
     reports = ExperienceReportPage.objects.live().count() + EvaluationReportPage.objects.live().count()
     assert reports >= 30
     evaluations = EvaluationReportPage.objects.live()
     assert sum(1 for e in evaluations if e.indicators.exists()) >= 10
-    failures = projects.filter(status="abgebrochen").count() + evaluations.filter(goal_attainment="nicht_erreicht").count()
+    failures = (
+        projects.filter(status="abgebrochen").count() + evaluations.filter(goal_attainment="nicht_erreicht").count()
+    )
     assert failures >= 5
     assert GuidePage.objects.live().count() == 3
     assert ChecklistPage.objects.live().count() == 4
@@ -34,8 +41,14 @@ def test_demo_import_creates_the_promised_content_and_every_page_renders(client)
     call_command("setup_demo")
     assert ProjectPage.objects.count() == before
 
-    pages = [*municipalities, *projects, *ExperienceReportPage.objects.live(), *evaluations,
-             *GuidePage.objects.live(), *ChecklistPage.objects.live()]
+    pages = [
+        *municipalities,
+        *projects,
+        *ExperienceReportPage.objects.live(),
+        *evaluations,
+        *GuidePage.objects.live(),
+        *ChecklistPage.objects.live(),
+    ]
     for page in pages:
         response = client.get(page.url)
         assert response.status_code == 200, page.url

@@ -126,13 +126,6 @@ def test_size_class_pages(client, content):
     assert client.get("/gemeindegroesse/riesig/").status_code == 404
 
 
-def test_search_page_finds_content_and_rejects_bad_input(client, content):
-    assert "Fernwartung der Straßenbeleuchtung" in text(get(client, "/suche/?q=Laternen"))
-    assert client.get("/suche/?q=" + "x" * 10_000).status_code == 400
-    assert client.get("/suche/?q=Laternen&page=999999").status_code == 200
-    assert client.get("/suche/?q=Laternen&page=abc").status_code == 200
-
-
 def test_unknown_page_is_a_german_404(client, content):
     response = client.get("/gibt-es-nicht/")
     assert response.status_code == 404

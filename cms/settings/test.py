@@ -13,3 +13,8 @@ if "DATABASE_URL" not in os.environ:
 # Serve static files from the finders without collectstatic; no STATIC_ROOT scan at start-up.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Each test run gets its own embedded search index.
+import tempfile  # noqa: E402
+
+SEARCH_INDEX_DIR = Path(tempfile.mkdtemp(prefix="smartcity-search-test-"))  # noqa: F405

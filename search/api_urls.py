@@ -1,0 +1,1 @@
+from .urls import api_urlpatterns as urlpatterns  # noqa: F401

@@ -1,0 +1,220 @@
+"""The search service: one place that turns a SearchRequest into what pages and the API show.
+
+Engines return raw counts; here they get labels, a stable order, the "a selected value stays
+listed even at 0" rule, and, if the engine is unreachable, a plain database fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from wagtail.models import Page
+
+from cms.projects.models import ProjectStatus
+from registry.size_class import SizeClass
+
+from .documents import INDEXED_MODELS, document_for
+from .engines import EngineHit, EngineUnavailable, get_engine
+from .facets import CONTENT_TYPES, FACETS, Facet
+from .query import SearchRequest
+
+logger = logging.getLogger(__name__)
+FALLBACK_LIMIT = 200
+STATUS_LABELS = dict(ProjectStatus.choices)
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class FacetGroup:
+    facet: Facet
+    values: list[FacetValue]
+
+    @property
+    def name(self) -> str:
+        return self.facet.name
+
+    @property
+    def top(self) -> list[FacetValue]:
+        """Values shown before "mehr anzeigen": the top N, plus any selected value beyond them."""
+        head = self.values[: self.facet.top]
+        return head + [v for v in self.values[self.facet.top :] if v.selected]
+
+    @property
+    def rest(self) -> list[FacetValue]:
+        shown = {v.value for v in self.top}
+        return [v for v in self.values if v.value not in shown]
+
+    @property
+    def any_selected(self) -> bool:
+        return any(v.selected for v in self.values)
+
+
+@dataclass
+class Result:
+    id: str
+    type: str
+    type_label: str
+    title: str
+    url: str
+    snippet: str
+    summary: str
+    municipality: dict | None
+    status: str
+    status_label: str
+    date: str
+    source: dict = field(repr=False, default_factory=dict)
+
+
+@dataclass
+class SearchResponse:
+    request: SearchRequest
+    total: int
+    results: list[Result]
+    facets: list[FacetGroup]
+    engine: str
+    took_ms: float
+    degraded: bool = False
+    notice: str = ""
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.page_size))
+
+    def facet(self, name: str) -> FacetGroup | None:
+        return next((g for g in self.facets if g.name == name), None)
+
+
+def _first(value) -> str:
+    if isinstance(value, list):
+        return value[0] if value else ""
+    return value or ""
+
+
+def result_from_hit(hit: EngineHit) -> Result:
+    s = hit.source
+    kind = _first(s.get("content_type"))
+    ags = _first(s.get("municipality_ags"))
+    municipality = None
+    if ags:
+        size_class = _first(s.get("size_class"))
+        municipality = {
+            "ags": ags,
+            "name": s.get("municipality_name", ""),
+            "state": _first(s.get("state")),
+            "state_name": s.get("state_name", ""),
+            "size_class": size_class,
+            "size_class_label": str(SizeClass(size_class).label) if size_class in SizeClass.values else "",
+        }
+    return Result(
+        id=str(hit.id),
+        type=kind,
+        type_label=str(CONTENT_TYPES.get(kind, kind)),
+        title=s.get("title", ""),
+        url=s.get("url", ""),
+        snippet=hit.snippet or escape(s.get("summary", "")[:240]),
+        summary=s.get("summary", ""),
+        municipality=municipality,
+        status=_first(s.get("status")),
+        status_label=str(STATUS_LABELS.get(_first(s.get("status")), "")),
+        date=s.get("date", ""),
+        source=s,
+    )
+
+
+def _order(facet: Facet, values: list[FacetValue], labels: dict[str, str]) -> list[FacetValue]:
+    if facet.order == "vocabulary" and labels:
+        position = {value: i for i, value in enumerate(labels)}
+        return sorted(values, key=lambda v: (position.get(v.value, len(position)), v.value))
+    if facet.order == "value_desc":
+        return sorted(values, key=lambda v: v.value, reverse=True)
+    return sorted(values, key=lambda v: (-v.count, v.label.casefold()))
+
+
+def facet_groups(request: SearchRequest, counts: dict[str, dict[str, int]]) -> list[FacetGroup]:
+    groups = []
+    for facet in FACETS:
+        labels = facet.labels()
+        selected = set(request.selected(facet.name))
+        facet_counts = dict(counts.get(facet.name, {}))
+        for value in selected:
+            facet_counts.setdefault(value, 0)  # a selected value stays listed, even at 0
+        values = [
+            FacetValue(value=v, label=facet.label_for(v, labels), count=c, selected=v in selected)
+            for v, c in facet_counts.items()
+            if c > 0 or v in selected
+        ]
+        groups.append(FacetGroup(facet, _order(facet, values, labels)))
+    return groups
+
+
+def search(request: SearchRequest, engine=None) -> SearchResponse:
+    engine = engine or get_engine()
+    started = time.perf_counter()
+    try:
+        raw = engine.search(request)
+    except EngineUnavailable as exc:
+        logger.warning("Suchmaschine nicht erreichbar, Datenbank-Ersatzsuche: %s", exc)
+        return fallback_search(request, engine_name=engine.name, started=started)
+    return SearchResponse(
+        request=request,
+        total=raw.total,
+        results=[result_from_hit(h) for h in raw.hits],
+        facets=facet_groups(request, raw.facet_counts),
+        engine=engine.name,
+        took_ms=round(raw.took_ms or (time.perf_counter() - started) * 1000, 2),
+    )
+
+
+def fallback_search(request: SearchRequest, engine_name: str, started: float) -> SearchResponse:
+    """Plain database search for the text query: no facets, but the page still answers."""
+    pages = Page.objects.live().public().type(*INDEXED_MODELS).specific()
+    if request.text:
+        matches = list(pages.search(request.text)[:FALLBACK_LIMIT])
+    else:
+        matches = list(pages.order_by("-first_published_at")[:FALLBACK_LIMIT])
+    window = matches[request.offset : request.offset + request.page_size]
+    results = []
+    for page in window:
+        document = document_for(page)
+        if document is not None:
+            results.append(result_from_hit(EngineHit(id=document["id"], score=0.0, source=document)))
+    return SearchResponse(
+        request=request,
+        total=len(matches),
+        results=results,
+        facets=facet_groups(request, {}),
+        engine="datenbank",
+        took_ms=round((time.perf_counter() - started) * 1000, 2),
+        degraded=True,
+        notice=_(
+            "Die Suchmaschine ist gerade nicht erreichbar. Sie sehen eine einfache Volltextsuche ohne Filter; "
+            "bitte versuchen Sie es später noch einmal."
+        ),
+    )
+
+
+def suggest(prefix: str, limit: int = 8, engine=None) -> list[str]:
+    engine = engine or get_engine()
+    try:
+        return engine.suggest(prefix, limit)
+    except EngineUnavailable:
+        return []
+
+
+def similar(page_id: int, limit: int = 4, engine=None) -> list[Result]:
+    engine = engine or get_engine()
+    try:
+        return [result_from_hit(h) for h in engine.more_like_this(str(page_id), limit)]
+    except EngineUnavailable:
+        return []

@@ -1,0 +1,129 @@
+"""Publishing drives the index through the outbox; a failed engine never loses a save."""
+
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+
+from cms.core.site_setup import section
+from cms.projects.models import MunicipalityPage, ProjectPage
+from search.engines import EngineUnavailable, reset_engine
+from search.engines.embedded import EmbeddedEngine
+from search.models import IndexTask
+from search.query import SearchRequest
+from search.sync import drain, pending
+
+
+class DownEngine:
+    """Wraps a real engine and fails every call while ``down`` is set."""
+
+    name = "embedded"
+
+    def __init__(self, inner):
+        self.inner, self.down = inner, False
+
+    def __getattr__(self, attr):
+        value = getattr(self.inner, attr)
+        if callable(value) and self.down:
+
+            def failing(*args, **kwargs):
+                raise EngineUnavailable("Verbindung abgelehnt (Test)")
+
+            return failing
+        return value
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = DownEngine(EmbeddedEngine(path=tmp_path / "index"))
+    reset_engine(engine)
+    yield engine
+    reset_engine(None)
+
+
+def found(engine, text: str) -> list[str]:
+    return [h.source["title"] for h in engine.inner.search(SearchRequest(text=text)).hits]
+
+
+@pytest.fixture
+def municipality(site, municipalities):
+    page = MunicipalityPage(title="Bad Endorf", municipality=municipalities["09187128"])
+    section("kommunen").add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def new_project(parent, title="Dorfladen mit Videotür") -> ProjectPage:
+    project = ProjectPage(title=title, summary="Ein Laden, der rund um die Uhr offen hat.", start_date=date(2024, 1, 1))
+    parent.add_child(instance=project)
+    return project
+
+
+@pytest.mark.django_db(transaction=True)
+def test_publish_indexes_and_unpublish_and_delete_remove(engine, municipality):
+    project = new_project(municipality)
+    assert found(engine, "Videotür") == []  # a draft save indexes nothing
+    project.save_revision().publish()
+    assert found(engine, "Videotür") == ["Dorfladen mit Videotür"]
+    assert pending() == 0
+
+    project.unpublish()
+    assert found(engine, "Videotür") == []
+    project.save_revision().publish()
+    assert found(engine, "Videotür") == ["Dorfladen mit Videotür"]
+    ProjectPage.objects.get(pk=project.pk).delete()
+    assert found(engine, "Videotür") == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_engine_down_during_publish_keeps_the_save_and_replays(engine, municipality):
+    project = new_project(municipality)
+    engine.down = True
+    project.save_revision().publish()  # must not raise
+    assert ProjectPage.objects.get(pk=project.pk).live
+    assert pending() >= 1
+    task = IndexTask.objects.filter(processed_at__isnull=True).last()
+    assert "Verbindung abgelehnt" in task.last_error and task.attempts == 1
+
+    engine.down = False
+    assert found(engine, "Videotür") == []
+    call_command("search_sync")
+    assert pending() == 0
+    assert found(engine, "Videotür") == ["Dorfladen mit Videotür"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_next_successful_write_replays_earlier_pending_rows(engine, municipality):
+    first = new_project(municipality, "Erstes Projekt Kühlhaus")
+    engine.down = True
+    first.save_revision().publish()
+    engine.down = False
+    second = new_project(municipality, "Zweites Projekt Kühlhaus")
+    second.save_revision().publish()
+    assert sorted(found(engine, "Kühlhaus")) == ["Erstes Projekt Kühlhaus", "Zweites Projekt Kühlhaus"]
+    assert pending() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_moving_a_project_reindexes_its_url(engine, municipality, municipalities):
+    other = MunicipalityPage(title="Boppard", municipality=municipalities["07140501"])
+    section("kommunen").add_child(instance=other)
+    other.save_revision().publish()
+    project = new_project(municipality)
+    project.save_revision().publish()
+    project.move(other, pos="last-child")
+    drain()
+    hit = engine.inner.search(SearchRequest(text="Videotür")).hits[0]
+    assert hit.source["url"].startswith("/kommunen/boppard/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_status_and_rebuild_commands(engine, municipality, capsys):
+    project = new_project(municipality)
+    project.save_revision().publish()
+    call_command("search_status")
+    out = capsys.readouterr().out
+    assert "Offene Index-Aufträge:  0" in out and "Synchron." in out
+    engine.inner.clear()
+    call_command("search_rebuild", "--if-needed")
+    assert found(engine, "Videotür") == ["Dorfladen mit Videotür"]

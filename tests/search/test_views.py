@@ -1,0 +1,117 @@
+"""The search page and the JSON API, on the demo content indexed in the embedded engine."""
+
+import json
+
+import pytest
+
+from search.engines import EngineUnavailable, reset_engine
+from search.engines.embedded import EmbeddedEngine
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo_engine(demo_documents, tmp_path_factory):
+    engine = EmbeddedEngine(path=tmp_path_factory.mktemp("views-index"))
+    engine.rebuild(demo_documents)
+    return engine
+
+
+@pytest.fixture(autouse=True)
+def engine(demo_engine, taxonomy):
+    reset_engine(demo_engine)
+    yield demo_engine
+    reset_engine(None)
+
+
+def api(client, qs: str, status: int = 200) -> dict:
+    response = client.get("/api/v1/search/?" + qs)
+    assert response.status_code == status, response.content[:500]
+    return json.loads(response.content)
+
+
+def test_api_shape_and_disjunctive_counts(client):
+    data = api(client, "q=Beteiligung&size_class=kleinstadt&guideline=2.3")
+    assert set(data) >= {"total", "page", "page_size", "engine", "took_ms", "results", "facets"}
+    assert data["engine"] == "embedded" and data["page"] == 1 and data["page_size"] == 20
+    assert set(data["facets"]) == {
+        "content_type",
+        "guideline",
+        "leitbild",
+        "recommendation",
+        "action_field",
+        "state",
+        "size_class",
+        "status",
+        "year",
+        "budget",
+        "open_source",
+        "has_evaluation",
+        "tag",
+    }
+    for result in data["results"]:
+        assert result["municipality"]["size_class"] == "kleinstadt"
+        assert set(result) >= {"id", "type", "title", "url", "snippet", "municipality"}
+    size = {v["value"]: v for v in data["facets"]["size_class"]}
+    assert size["kleinstadt"]["selected"] and data["total"] == size["kleinstadt"]["count"]
+    # The other size classes are counted as if size_class were not selected (OR within a facet).
+    unfiltered = api(client, "q=Beteiligung&guideline=2.3")
+    assert {v["value"]: v["count"] for v in unfiltered["facets"]["size_class"]} == {
+        k: v["count"] for k, v in size.items()
+    }
+
+
+def test_selected_value_stays_listed_at_zero(client):
+    data = api(client, "q=Glasfaser&content_type=checkliste")
+    option = next(v for v in data["facets"]["content_type"] if v["value"] == "checkliste")
+    assert option["selected"]
+    assert data["total"] == option["count"]
+
+
+@pytest.mark.parametrize(
+    "qs",
+    [
+        "q=" + "x" * 10_000,
+        "size_class=riesig",
+        "page=999999",
+        "page_size=5000",
+        "sort=zufall",
+        "q=%ED%A0%80",
+        "guideline=<script>",
+    ],
+)
+def test_api_rejects_bad_input_with_400_and_german_message(client, qs):
+    data = api(client, qs, status=400)
+    assert data["message"] == "Ungültige Anfrage." and data["errors"]
+
+
+def test_suggest(client):
+    data = json.loads(client.get("/api/v1/suggest/?q=B%C3%BCrger").content)
+    assert data["suggestions"] and all("bürger" in s.casefold() for s in data["suggestions"])
+    assert json.loads(client.get("/api/v1/suggest/?q=").content)["suggestions"] == []
+
+
+def test_search_page_renders_facets_chips_and_results(client):
+    html = client.get("/suche/?q=Beteiligung&size_class=kleinstadt").content.decode()
+    assert 'name="size_class" value="kleinstadt" checked' in html
+    assert "Alle Filter zurücksetzen" in html and 'class="chip"' in html
+    assert html.count('name="guideline"') == 16  # the 4 × 3 tree plus its 4 guidelines
+    assert "<mark>" in html
+
+
+def test_search_page_bad_input_is_400_not_500(client):
+    response = client.get("/suche/?size_class=riesig&page=-3")
+    assert response.status_code == 400
+    assert "Unbekannter Wert „riesig“" in response.content.decode()
+
+
+def test_engine_down_degrades_to_database_search(client, engine, monkeypatch):
+    def broken(*args, **kwargs):
+        raise EngineUnavailable("kaputt")
+
+    monkeypatch.setattr(engine, "search", broken)
+    response = client.get("/suche/?q=Laternen")
+    assert response.status_code == 200
+    assert "Suchmaschine ist gerade nicht erreichbar" in response.content.decode()
+    data = api(client, "q=Laternen")
+    assert data["engine"] == "datenbank" and data["degraded"] is True
