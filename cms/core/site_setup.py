@@ -32,12 +32,30 @@ def _publish(page: Page) -> None:
     page.save_revision().publish()
 
 
+def ensure_tree_roots() -> Page:
+    """Wagtail's migrations create the root page, locale and root collection; a flushed database
+    (``manage.py flush``, transactional tests) has none of them, so recreate them here."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Collection, Locale
+
+    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(
+            instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page), live=True)
+        )
+    return root
+
+
 @transaction.atomic
 def ensure_site_structure() -> HomePage:
     texts = page_texts()
+    root = ensure_tree_roots()
     home = HomePage.objects.first()
     if home is None:
-        root = Page.get_first_root_node()
         home = HomePage(title=texts["home"]["title"], slug="start", intro=texts["home"]["intro"])
         root.add_child(instance=home)
         _publish(home)

@@ -38,6 +38,10 @@ class Command(BaseCommand):
         except EngineUnavailable as exc:
             raise CommandError(f"Suchindex nicht erreichbar: {exc}") from None
         IndexTask.objects.filter(pk__lte=horizon, processed_at__isnull=True).update(processed_at=timezone.now())
+        # Changes published while the rebuild ran may have gone to the index that was just replaced:
+        # replay them against the new one.
+        IndexTask.objects.filter(pk__gt=horizon).update(processed_at=None)
+        drain(engine)
         seconds = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(f"Suchindex ({engine.name}) neu aufgebaut: {count} Dokumente in {seconds:.1f} s")

@@ -1,0 +1,1 @@
+"""Search benchmark: synthetic German corpus, engine/API/Wagtail-baseline latencies (``make bench``)."""

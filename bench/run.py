@@ -1,0 +1,1011 @@
+"""Search benchmark: indexing throughput, faceted-search latency (engine and JSON API) and the
+Wagtail database search backend as baseline. ``make bench`` runs it; see bench/README.md.
+
+    python bench/run.py              # 10k and 100k documents, writes bench/results.{json,md}
+    python bench/run.py --quick      # 1k and 5k documents, fewer queries, prints only
+    python bench/run.py --engine elasticsearch   # needs ELASTICSEARCH_URL
+
+Everything runs in one process against a throwaway SQLite database and index directories
+under a temporary DATA_DIR; nothing in var/ is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / "bench"
+PAGE_SIZE = 20
+
+# Targets from the issue; reported next to the measurements, never fatal.
+TARGET_ENGINE_P95_MS = 30.0
+TARGET_API_P95_MS = 80.0
+TARGET_TAIL_RATIO = 5.0
+TARGET_REBUILD_DOCS_PER_S = 5_000.0
+TARGET_SPEEDUP = 10.0
+
+# Facets Wagtail's database backend can count on ProjectPage: ``.facet()`` needs an
+# ``index.FilterField`` and we may only use what the models declare. ProjectPage declares
+# FilterField("status"); Page declares FilterField("content_type") (all rows are ProjectPages,
+# so it is one bucket, but it is computed like any other facet).
+BASELINE_FACETS = {"status": "status", "content_type": "content_type_id"}
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1k/5k documents, a third of the queries, 1 round")
+    parser.add_argument("--engine", choices=("embedded", "elasticsearch"), default="embedded")
+    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], help="e.g. 10000,100000")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--rounds", type=int, default=None, help="measured rounds over the query mix (engine)")
+    parser.add_argument("--skip-baseline", action="store_true", help="no Wagtail database backend comparison")
+    parser.add_argument("--profile", action="store_true", help="also profile the engine at the largest size")
+    parser.add_argument(
+        "--output", type=Path, default=None, help="directory for results.json/.md (default: bench/; none in --quick)"
+    )
+    parser.add_argument("--keep-workdir", action="store_true", help="keep the temporary DATA_DIR")
+    return parser.parse_args(argv)
+
+
+def setup_django(data_dir: Path, engine_kind: str) -> None:
+    """Throwaway SQLite under a temporary DATA_DIR, migrated, with the Charta taxonomy."""
+    os.environ["DATA_DIR"] = str(data_dir)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cms.settings.dev"
+    os.environ.pop("DATABASE_URL", None)  # always the throwaway SQLite
+    os.environ["SEARCH_INDEX_DIR"] = str(data_dir / "search-index")
+    # dev settings default to DEBUG=True, which records every SQL query in memory;
+    # benchmark the code path production runs.
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    if engine_kind == "embedded":
+        os.environ["SEARCH_ENGINE"] = "embedded"
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("load_registry", skip_municipalities=True, verbosity=0)
+
+
+def machine_info() -> dict[str, Any]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    def pkg(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return ""
+
+    cpu_model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram_gb = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                ram_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    import sqlite3
+
+    return {
+        "nproc": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+        "cpu_model": cpu_model or platform.processor(),
+        "ram_gb": ram_gb,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "tantivy": pkg("tantivy"),
+        "django": pkg("Django"),
+        "wagtail": pkg("wagtail"),
+        "sqlite": sqlite3.sqlite_version,
+    }
+
+
+def make_engine(kind: str, path: Path):
+    from search.engines import build_engine
+
+    if kind == "elasticsearch":
+        from django.conf import settings
+
+        if not settings.ELASTICSEARCH_URL:
+            sys.exit("--engine elasticsearch braucht ELASTICSEARCH_URL.")
+        return build_engine("elasticsearch", index_prefix=f"bench-{os.getpid()}")
+    return build_engine("embedded", path=str(path))
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def summarize(samples: list[float]) -> dict[str, float]:
+    """Latency summary in ms; percentiles by linear interpolation between closest ranks."""
+    if not samples:
+        return {}
+    if len(samples) == 1:
+        cuts = [samples[0]] * 99
+    else:
+        cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    p50, p95, p99 = cuts[49], cuts[94], cuts[98]
+    return {
+        "n": len(samples),
+        "mean": round(statistics.fmean(samples), 3),
+        "p50": round(p50, 3),
+        "p95": round(p95, 3),
+        "p99": round(p99, 3),
+        "max": round(max(samples), 3),
+        "p99_p50": round(p99 / p50, 2) if p50 else None,
+    }
+
+
+def measure(name: str, fn: Callable[[Any], Any], queries: list, rounds: int, warmup_rounds: int = 1) -> dict[str, Any]:
+    """Warm up, then time ``fn(query)`` for every query, ``rounds`` times over the mix."""
+    for _ in range(warmup_rounds):
+        for query in queries:
+            fn(query)
+    gc.collect()
+    samples: list[float] = []
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    by_query: dict[int, list[float]] = defaultdict(list)
+    started = time.perf_counter()
+    for _ in range(rounds):
+        for i, query in enumerate(queries):
+            t0 = time.perf_counter()
+            fn(query)
+            elapsed = (time.perf_counter() - t0) * 1000
+            samples.append(elapsed)
+            by_kind[query.kind].append(elapsed)
+            by_query[i].append(elapsed)
+    wall = time.perf_counter() - started
+    result = summarize(samples)
+    result["rounds"] = rounds
+    result["wall_s"] = round(wall, 2)
+    result["by_kind"] = {kind: summarize(values) for kind, values in sorted(by_kind.items())}
+    result["by_query_p50"] = [round(statistics.median(by_query[i]), 3) for i in range(len(queries))]
+    result["_samples"] = [by_query[i] for i in range(len(queries))]  # for subsets; not written out
+    print(
+        f"    {name:<28} p50 {result['p50']:8.2f} ms  p95 {result['p95']:8.2f} ms  p99 {result['p99']:8.2f} ms"
+        f"  ({len(samples)} Anfragen, {wall:.1f} s)",
+        flush=True,
+    )
+    return result
+
+
+# --------------------------------------------------------------------------- engine and API
+
+
+def engine_request(query):
+    from search.query import SearchRequest
+
+    return SearchRequest(text=query.text, filters=query.filter_dict, page_size=PAGE_SIZE)
+
+
+def check_engine(engine, queries: list) -> list[dict[str, Any]]:
+    """One pass that checks the answers' shape and records totals (not timed)."""
+    from search.facets import FACETS
+
+    rows = []
+    for query in queries:
+        result = engine.search(engine_request(query))
+        missing = [f.name for f in FACETS if f.name not in result.facet_counts]
+        if missing:
+            raise SystemExit(f"Engine lieferte keine Zählungen für {missing} bei {query.label()}")
+        if len(result.hits) > PAGE_SIZE:
+            raise SystemExit(f"Engine lieferte {len(result.hits)} > {PAGE_SIZE} Treffer bei {query.label()}")
+        rows.append({"kind": query.kind, "query": query.label(), "total": result.total, "hits": len(result.hits)})
+    return rows
+
+
+def api_client():
+    from django.test import Client
+
+    return Client(HTTP_HOST="localhost")
+
+
+def api_url(query) -> str:
+    return "/api/v1/search/?" + urlencode(query.params(PAGE_SIZE))
+
+
+def check_api(client, queries: list, engine_name: str) -> None:
+    from search.facets import FACETS
+
+    for query in queries:
+        response = client.get(api_url(query))
+        if response.status_code != 200:
+            raise SystemExit(f"API {response.status_code} bei {query.label()}: {response.content[:300]!r}")
+        data = json.loads(response.content)
+        if data["degraded"] or data["engine"] != engine_name:
+            raise SystemExit(f"API lief nicht über die Suchmaschine ({data['engine']}, degraded={data['degraded']})")
+        if set(data["facets"]) != {f.name for f in FACETS}:
+            raise SystemExit(f"API lieferte nicht alle Facetten: {sorted(data['facets'])}")
+
+
+ENGINE_PHASES = ("_text_query", "_ranked", "_hits", "_snippet", "_facet_counts", "_searcher")
+
+
+def phase_breakdown(engine, queries: list) -> dict[str, Any]:
+    """Where the engine's time goes, by wrapping its internal steps on this instance only
+    (the module is not changed). Steps that do not exist (another engine) are skipped."""
+    totals: dict[str, list[float]] = defaultdict(list)
+    current: dict[str, float] = defaultdict(float)
+    calls: dict[str, int] = defaultdict(int)
+    wrapped = []
+
+    def wrap(name: str, original: Callable) -> Callable:
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                current[name] += (time.perf_counter() - t0) * 1000
+                calls[name] += 1
+
+        return timed
+
+    for name in ENGINE_PHASES:
+        original = getattr(engine, name, None)
+        if callable(original):
+            setattr(engine, name, wrap(name, original))
+            wrapped.append(name)
+    if not wrapped:
+        return {}
+    aggregate_calls = []
+    try:
+        for query in queries:
+            current.clear()
+            before = calls.get("_facet_counts", 0)
+            t0 = time.perf_counter()
+            engine.search(engine_request(query))
+            current["total"] = (time.perf_counter() - t0) * 1000
+            for name in (*wrapped, "total"):
+                totals[name.lstrip("_")].append(current.get(name, 0.0))
+            aggregate_calls.append(1 + len(query.filters) if calls.get("_facet_counts", 0) > before else 0)
+    finally:
+        for name in wrapped:
+            delattr(engine, name)
+    total_ms = sum(totals["total"]) or 1.0
+    return {
+        name: {
+            "mean_ms": round(statistics.fmean(values), 3),
+            "p95_ms": summarize(values)["p95"],
+            "share": round(sum(values) / total_ms, 3),
+        }
+        for name, values in totals.items()
+    } | {"aggregations_per_request_mean": round(statistics.fmean(aggregate_calls), 2)}
+
+
+# --------------------------------------------------------------------------- Wagtail baseline
+
+BASELINE_AGS = "03359010"  # Buxtehude (Mittelstadt): the one municipality all baseline pages hang under
+
+
+def _municipality(ags: str):
+    """One registry entry from the Destatis extract (the API database skips the other 10,751)."""
+    import csv
+    from datetime import date
+    from decimal import Decimal
+
+    from registry.loaders import STATE_NAMES
+    from registry.models import District, Municipality, State
+    from registry.size_class import size_class_for
+
+    path = ROOT / "fixtures" / "municipalities" / "municipalities_extended.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["ags"] == ags)
+    state, _ = State.objects.get_or_create(code=row["state_code"], defaults={"name": STATE_NAMES[row["state_code"]]})
+    district, _ = District.objects.get_or_create(
+        ags=row["district_ags"],
+        defaults={
+            "name": row["district"],
+            "name_official": row["district"],
+            "district_type": "Landkreis",
+            "state": state,
+        },
+    )
+    population = int(row["population"])
+    return Municipality.objects.create(
+        ags=row["ags"],
+        name=row["name"],
+        name_official=row["name_official"],
+        municipality_type=row["type"],
+        state=state,
+        district=district,
+        population=population,
+        population_date=date.fromisoformat(row["population_date"]),
+        area_km2=Decimal(row["area_km2"]),
+        lat=float(row["lat"]),
+        lon=float(row["lon"]),
+        urbanisation=str(int(row["urbanisation_code"])),
+        postal_code=row["postal_code"],
+        size_class=size_class_for(population),
+    )
+
+
+BUDGET_AMOUNTS = {"bis-50k": 30_000, "50k-250k": 120_000, "250k-1mio": 480_000, "ueber-1mio": 2_400_000}
+
+
+def build_wagtail_pages(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    """``len(docs)`` live ProjectPages under one MunicipalityPage, created in bulk.
+
+    Page rows get correct treebeard paths, depth, url_path, locale and translation keys; the
+    ProjectPage rows share their primary keys; the Charta relations and tags go through their
+    link tables; the parent's ``numchild`` is updated and the tree checked with treebeard's
+    ``find_problems``. Wagtail's own search index is then filled by ``update_index``, as an
+    operator would, and timed.
+    """
+    import uuid
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.db import transaction
+    from django.db.models import Max
+    from django.utils import timezone
+    from django.utils.html import escape
+    from django.utils.text import slugify as django_slugify
+    from wagtail.search.models import IndexEntry
+    from taggit.models import Tag
+    from wagtail.models import Page
+
+    from bench.corpus import slugify
+    from cms.core.site_setup import ensure_site_structure, section
+    from cms.projects.models import MunicipalityPage, ProjectPage, ProjectPageTag, ProjectStatus
+    from registry.models import ActionField, Guideline, LeitbildAttribute, Recommendation
+
+    started = time.perf_counter()
+    ensure_site_structure()
+    municipality = _municipality(BASELINE_AGS)
+    parent = MunicipalityPage(title=municipality.name, slug=slugify(municipality.name), municipality=municipality)
+    section("kommunen").add_child(instance=parent)
+    parent.save_revision().publish()
+    parent.refresh_from_db()
+
+    content_type = ContentType.objects.get_for_model(ProjectPage)
+    guidelines = dict(Guideline.objects.filter(parent__isnull=False).values_list("code", "id"))
+    leitbild = dict(LeitbildAttribute.objects.values_list("code", "id"))
+    recommendations = dict(Recommendation.objects.values_list("code", "id"))
+    action_fields = dict(ActionField.objects.values_list("code", "id"))
+    statuses = set(ProjectStatus.values)
+
+    first_id = (Page.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+    depth = parent.depth + 1
+    pages: list[ProjectPage] = []
+    links: dict[str, list] = defaultdict(list)
+    tag_names: dict[str, None] = {}
+    for i, doc in enumerate(docs):
+        pk = first_id + i
+        slug = f"{slugify(doc['title'])[:60]}-{i + 1}"
+        day = date.fromisoformat(doc["date"])
+        published = timezone.make_aware(datetime(day.year, day.month, day.day, 9, 0))
+        body = doc["body"].split("\n")
+        status = (doc["status"] or ["planung"])[0]
+        budget = (doc["budget"] or [""])[0]
+        open_source = doc["open_source"] == ["ja"]
+        pages.append(
+            ProjectPage(
+                id=pk,
+                page_ptr_id=pk,
+                content_type_id=content_type.id,
+                title=doc["title"],
+                draft_title=doc["title"],
+                slug=slug,
+                path=Page._get_path(parent.path, depth, i + 1),
+                depth=depth,
+                numchild=0,
+                url_path=f"{parent.url_path}{slug}/",
+                live=True,
+                has_unpublished_changes=False,
+                first_published_at=published,
+                last_published_at=published,
+                latest_revision_created_at=published,
+                locale_id=parent.locale_id,
+                translation_key=uuid.uuid4(),
+                external_id=f"bench-{doc['id']}",
+                is_demo=True,
+                summary=doc["summary"][:600],
+                problem=f"<p>{escape(body[0])}</p>",
+                solution="".join(f"<p>{escape(p)}</p>" for p in body[1:3]),
+                lessons_learned=body[3] if len(body) > 5 else "",
+                lead_municipality_id=municipality.id,
+                status=status if status in statuses else "planung",
+                start_date=day,
+                budget_eur=Decimal(BUDGET_AMOUNTS[budget]) if budget else None,
+                open_source_license="EUPL-1.2" if open_source else "",
+                repository_url="https://gitlab.opencode.de/beispiel/projekt" if open_source else "",
+            )
+        )
+        for code in doc["guideline"]:
+            if code in guidelines:
+                links["guidelines"].append((pk, guidelines[code]))
+        for field, lookup in (("leitbild", leitbild), ("recommendations", recommendations)):
+            for code in doc["leitbild" if field == "leitbild" else "recommendation"]:
+                links[field].append((pk, lookup[code]))
+        for code in doc["action_field"]:
+            links["action_fields"].append((pk, action_fields[code]))
+        for name in doc["tag"]:
+            tag_names.setdefault(name)
+            links["tags"].append((pk, name))
+
+    with transaction.atomic():
+        page_fields = [f for f in Page._meta.local_concrete_fields]
+        project_fields = [f for f in ProjectPage._meta.local_concrete_fields]
+        for model, fields in ((Page, page_fields), (ProjectPage, project_fields)):
+            for start in range(0, len(pages), 250):
+                model._base_manager._insert(pages[start : start + 250], fields=fields)
+        Page.objects.filter(pk=parent.pk).update(numchild=len(pages))
+        for field in ("guidelines", "leitbild", "recommendations", "action_fields"):
+            through = getattr(ProjectPage, field).through
+            source, target = (f.attname for f in through._meta.concrete_fields if f.is_relation)
+            through.objects.bulk_create([through(**{source: a, target: b}) for a, b in links[field]], batch_size=1000)
+        existing = set(Tag.objects.values_list("name", flat=True))
+        Tag.objects.bulk_create(
+            [Tag(name=n, slug=django_slugify(n, allow_unicode=False) or n) for n in tag_names if n not in existing],
+            batch_size=500,
+        )
+        tag_ids = dict(Tag.objects.values_list("name", "id"))
+        ProjectPageTag.objects.bulk_create(
+            [ProjectPageTag(content_object_id=a, tag_id=tag_ids[b]) for a, b in links["tags"]], batch_size=1000
+        )
+    created_s = time.perf_counter() - started
+
+    problems = Page.find_problems()
+    if any(problems):
+        raise SystemExit(f"Seitenbaum fehlerhaft: {[len(p) for p in problems]}")
+    sample = ProjectPage.objects.live().get(pk=first_id + len(pages) // 2)
+    sample.full_clean()
+    if not sample.url or sample.get_parent().specific != parent:
+        raise SystemExit("Stichprobe der Baseline-Seiten ungültig")
+    live = ProjectPage.objects.live().count()
+    if live != len(docs):
+        raise SystemExit(f"{live} statt {len(docs)} ProjectPages live")
+
+    started = time.perf_counter()
+    call_command("update_index", verbosity=0)
+    index_s = time.perf_counter() - started
+    indexed = IndexEntry.objects.filter(content_type=content_type).count()
+    if indexed != len(docs):
+        raise SystemExit(f"Wagtails Suchindex enthält {indexed} statt {len(docs)} ProjectPages")
+    return {
+        "pages": len(docs),
+        "parent": f"MunicipalityPage {parent.title} ({municipality.ags})",
+        "create_s": round(created_s, 2),
+        "update_index_s": round(index_s, 2),
+        "update_index_docs_per_s": round(len(docs) / index_s, 1),
+        "tree_problems": 0,
+        "index_entries": indexed,
+    }
+
+
+def _baseline_filter(queryset, filters: dict[str, tuple[str, ...]]) -> tuple[Any, list[str]]:
+    """Selections as ``.filter()`` on the queryset where the models allow it.
+
+    ``status`` is a declared FilterField. The Charta relations, tags, year, budget and
+    open-source selections become ``pk__in`` sub-queries on the relational data (primary key
+    lookups pass Wagtail's FilterField check). Not expressible: ``state``/``size_class``
+    (every baseline page has the same lead municipality), ``content_type`` and
+    ``has_evaluation`` (no report pages); those selections are dropped and reported.
+    """
+    from django.db.models import Q
+
+    from cms.projects.models import ProjectPage
+
+    dropped = []
+    for name, values in filters.items():
+        if name == "status":
+            queryset = queryset.filter(status__in=values)
+            continue
+        if name == "guideline":
+            condition = Q(guidelines__code__in=values) | Q(guidelines__parent__code__in=values)
+        elif name == "leitbild":
+            condition = Q(leitbild__code__in=values)
+        elif name == "recommendation":
+            condition = Q(recommendations__code__in=values)
+        elif name == "action_field":
+            condition = Q(action_fields__code__in=values)
+        elif name == "tag":
+            condition = Q(tags__name__in=values)
+        elif name == "year":
+            condition = Q(start_date__year__in=[int(v) for v in values])
+        elif name == "budget":
+            bands = {
+                "bis-50k": Q(budget_eur__lte=50_000),
+                "50k-250k": Q(budget_eur__gt=50_000, budget_eur__lte=250_000),
+                "250k-1mio": Q(budget_eur__gt=250_000, budget_eur__lte=1_000_000),
+                "ueber-1mio": Q(budget_eur__gt=1_000_000),
+            }
+            condition = Q()
+            for value in values:
+                condition |= bands[value]
+        elif name == "open_source":
+            condition = Q()
+            for value in values:
+                condition |= ~Q(open_source_license="") if value == "ja" else Q(open_source_license="")
+        else:
+            dropped.append(name)
+            continue
+        queryset = queryset.filter(pk__in=ProjectPage.objects.filter(condition).values("pk"))
+    return queryset, dropped
+
+
+def baseline_search(query) -> tuple[int, list, dict]:
+    """What a Wagtail site would do: ``live().search(text)``, top 20, count, ``.facet()``."""
+    from wagtail.search.query import MATCH_ALL
+
+    from cms.projects.models import ProjectPage
+
+    queryset, _ = _baseline_filter(ProjectPage.objects.live(), query.filter_dict)
+    results = queryset.search(query.text if query.text else MATCH_ALL)
+    hits = list(results[:PAGE_SIZE])
+    total = results.count()
+    facets = {name: results.facet(field) for name, field in BASELINE_FACETS.items()}
+    return total, hits, facets
+
+
+def check_baseline(queries: list) -> dict[str, Any]:
+    totals, dropped_any, errors = [], defaultdict(int), []
+    for query in queries:
+        _, dropped = _baseline_filter(_project_pages(), query.filter_dict)
+        for name in dropped:
+            dropped_any[name] += 1
+        try:
+            total, hits, facets = baseline_search(query)
+            totals.append({"query": query.label(), "total": total, "hits": len(hits)})
+        except Exception as exc:  # noqa: BLE001 - a query the backend cannot run is reported, not fatal
+            errors.append({"query": query.label(), "error": f"{type(exc).__name__}: {exc}"[:300]})
+    return {"totals": totals, "dropped_selections": dict(dropped_any), "errors": errors}
+
+
+def _project_pages():
+    from cms.projects.models import ProjectPage
+
+    return ProjectPage.objects.live()
+
+
+# --------------------------------------------------------------------------- profiling
+
+
+def profile_engine(engine, queries: list, rounds: int = 2) -> dict[str, Any]:
+    """Ablations (the same mix with one engine feature switched off at runtime, on this
+    instance or by patching the module's helpers in memory) and a cProfile summary."""
+    import cProfile
+    import importlib
+    import io
+    import pstats
+
+    module = importlib.import_module(type(engine).__module__)
+    out: dict[str, Any] = {}
+
+    def run(label: str) -> None:
+        stats = measure(f"Profil: {label}", lambda q: engine.search(engine_request(q)), queries, rounds)
+        stats.pop("_samples", None)
+        out[label] = {k: stats[k] for k in ("p50", "p95", "p99", "mean")} | {
+            "by_kind_p95": {kind: v["p95"] for kind, v in stats["by_kind"].items()}
+        }
+
+    run("vollständig")
+    if hasattr(module, "_fuzzy_distance"):
+        original = module._fuzzy_distance
+        module._fuzzy_distance = lambda token: 0
+        try:
+            run("ohne Fuzzy")
+        finally:
+            module._fuzzy_distance = original
+    if hasattr(engine, "_hits"):
+        original_hits = engine._hits
+        engine._hits = lambda searcher, addresses, text: original_hits(searcher, addresses, None)
+        try:
+            run("ohne Snippets")
+        finally:
+            del engine._hits
+    if hasattr(engine, "_facet_counts"):
+        engine._facet_counts = lambda *args, **kwargs: {}
+        try:
+            run("ohne Facetten")
+        finally:
+            del engine._facet_counts
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for query in queries:
+        engine.search(engine_request(query))
+    profiler.disable()
+    buffer = io.StringIO()
+    pstats.Stats(profiler, stream=buffer).sort_stats("tottime").print_stats(20)
+    out["cprofile_tottime_top20"] = buffer.getvalue().splitlines()
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _subset_summary(samples_by_query: list[list[float]], indexes: list[int]) -> dict[str, float]:
+    return summarize([s for i in indexes for s in samples_by_query[i]])
+
+
+def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    runs = results["runs"]
+    largest = str(max(int(k) for k in runs))
+    targets = []
+
+    def add(name: str, target: str, measured: float | None, ok: bool | None) -> None:
+        targets.append({"name": name, "target": target, "measured": measured, "met": ok})
+
+    for size, run in runs.items():
+        rate = run["rebuild"]["docs_per_s"]
+        add(
+            f"Neuaufbau {int(size):,} Dok.",
+            f">= {TARGET_REBUILD_DOCS_PER_S:,.0f} Dok./s",
+            rate,
+            rate >= TARGET_REBUILD_DOCS_PER_S,
+        )
+    engine, api = runs[largest]["engine"], runs[largest]["api"]
+    add(
+        f"Engine p95 bei {int(largest):,}",
+        f"<= {TARGET_ENGINE_P95_MS:.0f} ms",
+        engine["p95"],
+        engine["p95"] <= TARGET_ENGINE_P95_MS,
+    )
+    add(
+        f"JSON-API p95 bei {int(largest):,}",
+        f"<= {TARGET_API_P95_MS:.0f} ms",
+        api["p95"],
+        api["p95"] <= TARGET_API_P95_MS,
+    )
+    add(
+        f"Engine p99/p50 bei {int(largest):,}",
+        f"<= {TARGET_TAIL_RATIO:.0f}",
+        engine["p99_p50"],
+        engine["p99_p50"] <= TARGET_TAIL_RATIO,
+    )
+    add(
+        f"JSON-API p99/p50 bei {int(largest):,}",
+        f"<= {TARGET_TAIL_RATIO:.0f}",
+        api["p99_p50"],
+        api["p99_p50"] <= TARGET_TAIL_RATIO,
+    )
+    baseline = results.get("baseline")
+    if baseline and baseline.get("speedup"):
+        size = int(baseline["documents"])
+        for key in ("p50", "p95"):
+            factor = baseline["speedup"][f"engine_{key}"]
+            add(
+                f"Beschleunigung ggü. Wagtail ({key}) bei {size:,}",
+                f">= {TARGET_SPEEDUP:.0f}x",
+                factor,
+                factor >= TARGET_SPEEDUP,
+            )
+    return targets
+
+
+def _ms(stats: dict[str, Any]) -> str:
+    return f"{stats['p50']:.1f} / {stats['p95']:.1f} / {stats['p99']:.1f}"
+
+
+def _yes(ok: bool | None) -> str:
+    return "–" if ok is None else ("ja" if ok else "**nein**")
+
+
+def render_markdown(results: dict[str, Any]) -> str:
+    m = results["machine"]
+    runs = results["runs"]
+    sizes = sorted(runs, key=int)
+    lines = [
+        f"# Suchbenchmark ({results['mode']}, Suchmaschine: {results['engine']})",
+        "",
+        f"Erzeugt {results['generated_at']} mit `{results['command']}`; Laufzeit {results['wall_time_s']:.0f} s.",
+        f"Rechner: {m['nproc']} Kerne, {m['cpu_model']}, {m['ram_gb']} GB RAM; Python {m['python']}, "
+        f"tantivy {m['tantivy']}, Django {m['django']}, Wagtail {m['wagtail']}, SQLite {m['sqlite']}.",
+        f"Korpus: synthetisch, deutsch (Seed {results['corpus']['seed']}); Anfragemix: {results['query_mix']['count']} "
+        f"Anfragen ({', '.join(f'{k} {v}' for k, v in results['query_mix']['by_kind'].items())}), jede mit allen "
+        f"{results['query_mix']['facets']} Facetten (disjunktiv), Top {PAGE_SIZE} und Gesamtzahl.",
+        "",
+        "| Messung | " + " | ".join(f"{int(s):,} Dok." for s in sizes) + " | Ziel |",
+        "|---|" + "---:|" * len(sizes) + "---|",
+        "| Neuaufbau (Dok./s) | "
+        + " | ".join(f"{runs[s]['rebuild']['docs_per_s']:,.0f}" for s in sizes)
+        + f" | ≥ {TARGET_REBUILD_DOCS_PER_S:,.0f} |",
+        "| Engine p50 / p95 / p99 (ms) | "
+        + " | ".join(_ms(runs[s]["engine"]) for s in sizes)
+        + f" | p95 ≤ {TARGET_ENGINE_P95_MS:.0f} ms (größte Menge) |",
+        "| Engine p99/p50 | "
+        + " | ".join(f"{runs[s]['engine']['p99_p50']:.1f}" for s in sizes)
+        + f" | ≤ {TARGET_TAIL_RATIO:.0f} |",
+        "| JSON-API p50 / p95 / p99 (ms) | "
+        + " | ".join(_ms(runs[s]["api"]) for s in sizes)
+        + f" | p95 ≤ {TARGET_API_P95_MS:.0f} ms (größte Menge) |",
+        "| JSON-API p99/p50 | "
+        + " | ".join(f"{runs[s]['api']['p99_p50']:.1f}" for s in sizes)
+        + f" | ≤ {TARGET_TAIL_RATIO:.0f} |",
+    ]
+    baseline = results.get("baseline")
+    if baseline:
+        b = baseline
+        lines += [
+            "",
+            f"## Vergleich mit Wagtails Datenbank-Suchbackend bei {int(b['documents']):,} Dokumenten",
+            "",
+            f"Baseline: `ProjectPage.objects.live().search(text)` ({b['backend']}), Top {PAGE_SIZE} geladen, "
+            f"`.count()`, `.facet()` für **{len(b['facets_computed'])} von {results['query_mix']['facets']} Facetten** "
+            f"({', '.join(b['facets_computed'])}) – weniger Arbeit als die Suchmaschine, das begünstigt die Baseline. "
+            f"Filter: {b['filters_note']}",
+            f"Seiten angelegt in {b['pages']['create_s']:.1f} s, `update_index` {b['pages']['update_index_s']:.1f} s "
+            f"({b['pages']['update_index_docs_per_s']:,.0f} Dok./s). Verglichen auf {b['queries_compared']} Anfragen"
+            + (f" ({len(b['check']['errors'])} liefen in Wagtail nicht)." if b["check"]["errors"] else "."),
+            "",
+            "| | p50 (ms) | p95 (ms) | p99 (ms) | Facetten |",
+            "|---|---:|---:|---:|---|",
+            f"| Wagtail-Datenbankbackend | {b['latency']['p50']:.1f} | {b['latency']['p95']:.1f} | "
+            f"{b['latency']['p99']:.1f} | {len(b['facets_computed'])} |",
+            f"| Suchmaschine (engine.search) | {b['engine_same_queries']['p50']:.1f} | "
+            f"{b['engine_same_queries']['p95']:.1f} | {b['engine_same_queries']['p99']:.1f} | "
+            f"{results['query_mix']['facets']} |",
+            f"| JSON-API | {b['api_same_queries']['p50']:.1f} | {b['api_same_queries']['p95']:.1f} | "
+            f"{b['api_same_queries']['p99']:.1f} | {results['query_mix']['facets']} |",
+            f"| **Beschleunigung Engine** | **{b['speedup']['engine_p50']:.1f}×** | **{b['speedup']['engine_p95']:.1f}×** "
+            f"| | Ziel ≥ {TARGET_SPEEDUP:.0f}× |",
+            f"| Beschleunigung JSON-API | {b['speedup']['api_p50']:.1f}× | {b['speedup']['api_p95']:.1f}× | | |",
+        ]
+    largest = sizes[-1]
+    kinds = runs[largest]["engine"]["by_kind"]
+    lines += [
+        "",
+        f"## Nach Anfrageart bei {int(largest):,} Dokumenten (p50 / p95 ms)",
+        "",
+        "| Art | Anzahl | Engine | JSON-API |",
+        "|---|---:|---:|---:|",
+    ]
+    for kind, stats in kinds.items():
+        api = runs[largest]["api"]["by_kind"].get(kind, {})
+        count = results["query_mix"]["by_kind"].get(kind, "")
+        lines.append(
+            f"| {kind} | {count} | {stats['p50']:.1f} / {stats['p95']:.1f} | "
+            f"{api.get('p50', 0):.1f} / {api.get('p95', 0):.1f} |"
+        )
+    phases = runs[largest].get("engine_phases")
+    if phases:
+        lines += [
+            "",
+            f"Zeitanteile in der Engine bei {int(largest):,} Dokumenten (Mittel je Anfrage): "
+            + ", ".join(
+                f"{name} {v['mean_ms']:.1f} ms ({v['share']:.0%})"
+                for name, v in phases.items()
+                if isinstance(v, dict) and name != "total"
+            )
+            + f"; Aggregationsläufe je Anfrage im Mittel {phases.get('aggregations_per_request_mean', 0)}.",
+        ]
+    lines += ["", "## Ziele", "", "| Ziel | Messwert | Vorgabe | erfüllt |", "|---|---:|---|---|"]
+    for t in results["targets"]:
+        value = t["measured"]
+        shown = f"{value:,.1f}" if isinstance(value, float) else str(value)
+        lines.append(f"| {t['name']} | {shown} | {t['target']} | {_yes(t['met'])} |")
+    slow = results["slowest_queries"]
+    if slow:
+        lines += [
+            "",
+            f"Langsamste Anfragen (Engine p50 bei {int(largest):,}): "
+            + "; ".join(f"{q['query']} {q['p50_ms']:.1f} ms ({q['total']:,} Treffer)" for q in slow[:5])
+            + ".",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _strip_private(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_private(v) for k, v in value.items() if not k.startswith("_")}
+    if isinstance(value, list):
+        return [_strip_private(v) for v in value]
+    return value
+
+
+# --------------------------------------------------------------------------- main
+
+
+def corpus_stats(docs: list[dict[str, Any]]) -> dict[str, Any]:
+    kinds: dict[str, int] = defaultdict(int)
+    for doc in docs:
+        kinds[doc["content_type"][0]] += 1
+    return {
+        "body_words_mean": round(statistics.fmean(len(d["body"].split()) for d in docs), 1),
+        "bytes_text_mean": round(statistics.fmean(len(d["title"]) + len(d["summary"]) + len(d["body"]) for d in docs)),
+        "content_types": dict(sorted(kinds.items())),
+    }
+
+
+def run_size(args, size: int, seed: int, queries: list, rounds: dict[str, int], workdir: Path, with_baseline: bool):
+    from bench import corpus
+    from search.engines import reset_engine
+
+    print(f"== {size:,} Dokumente ==", flush=True)
+    run: dict[str, Any] = {"documents": size}
+    started = time.perf_counter()
+    docs = list(corpus.documents(size, seed))
+    run["corpus"] = corpus_stats(docs) | {"generation_s": round(time.perf_counter() - started, 2)}
+
+    engine = make_engine(args.engine, workdir / f"index-{size}")
+    gc.collect()
+    started = time.perf_counter()
+    indexed = engine.rebuild(docs)
+    rebuild_s = time.perf_counter() - started
+    stored = engine.stats().get("documents")
+    if indexed != size or stored != size:
+        raise SystemExit(f"Neuaufbau: {indexed} indexiert, {stored} im Index, {size} erwartet")
+    run["rebuild"] = {"seconds": round(rebuild_s, 2), "docs_per_s": round(size / rebuild_s, 1)}
+    print(f"    Neuaufbau: {rebuild_s:.1f} s, {size / rebuild_s:,.0f} Dok./s", flush=True)
+    pages = build_wagtail_pages(docs) if with_baseline else None
+    if pages:
+        print(
+            f"    Wagtail-Seiten: {pages['create_s']:.1f} s angelegt, update_index {pages['update_index_s']:.1f} s",
+            flush=True,
+        )
+    del docs  # a web process does not hold the corpus; keep the garbage collector's work realistic
+    gc.collect()
+
+    run["answers"] = check_engine(engine, queries)
+    run["engine"] = measure(
+        "Engine (engine.search)", lambda q: engine.search(engine_request(q)), queries, rounds["engine"]
+    )
+    reset_engine(engine)
+    try:
+        client = api_client()
+        check_api(client, queries, engine.name)
+        run["api"] = measure("JSON-API (Client GET)", lambda q: client.get(api_url(q)), queries, rounds["api"])
+    finally:
+        reset_engine(None)
+    run["engine_phases"] = phase_breakdown(engine, queries)
+
+    baseline = None
+    if with_baseline:
+        check = check_baseline(queries)
+        failed = {e["query"] for e in check["errors"]}
+        usable = [i for i, q in enumerate(queries) if q.label() not in failed]
+        subset = [queries[i] for i in usable]
+        latency = measure("Wagtail-Datenbankbackend", baseline_search, subset, rounds["baseline"])
+        engine_same = _subset_summary(run["engine"]["_samples"], usable)
+        api_same = _subset_summary(run["api"]["_samples"], usable)
+        from modelsearch.backends import get_search_backend
+
+        baseline = {
+            "documents": size,
+            "backend": type(get_search_backend()).__module__ + "." + type(get_search_backend()).__name__,
+            "pages": pages,
+            "facets_computed": list(BASELINE_FACETS),
+            "facets_not_computed": [f for f in _facet_names() if f not in BASELINE_FACETS],
+            "filters_note": (
+                "status als FilterField, Leitlinie/Leitbild/Empfehlung/Handlungsfeld/Schlagwort/Jahr/Budget/"
+                "Open Source als pk__in-Unterabfrage; Bundesland, Gemeindegröße, Inhaltsart und Evaluation "
+                "sind dort nicht ausdrückbar (alle Seiten unter einer Kommune, keine Berichte) und entfallen."
+            ),
+            "operator": "Wagtail-Standard (or)",
+            "check": check,
+            "queries_compared": len(subset),
+            "latency": latency,
+            "engine_same_queries": engine_same,
+            "api_same_queries": api_same,
+            "speedup": {
+                "engine_p50": round(latency["p50"] / engine_same["p50"], 1),
+                "engine_p95": round(latency["p95"] / engine_same["p95"], 1),
+                "api_p50": round(latency["p50"] / api_same["p50"], 1),
+                "api_p95": round(latency["p95"] / api_same["p95"], 1),
+            },
+        }
+        print(
+            f"    Beschleunigung Engine ggü. Wagtail: p50 {baseline['speedup']['engine_p50']}×, "
+            f"p95 {baseline['speedup']['engine_p95']}×",
+            flush=True,
+        )
+    if args.profile and size == max(args.sizes_used):
+        run["profile"] = profile_engine(engine, queries)
+    if args.engine == "elasticsearch":
+        engine.clear()
+    return run, baseline
+
+
+def _facet_names() -> list[str]:
+    from search.facets import FACETS
+
+    return [f.name for f in FACETS]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    wall_started = time.perf_counter()
+    sizes = args.sizes or ([1_000, 5_000] if args.quick else [10_000, 100_000])
+    args.sizes_used = sizes
+    rounds = {
+        "engine": args.rounds or (1 if args.quick else 5),
+        "api": max(1, (args.rounds or (1 if args.quick else 5)) * 3 // 5),
+        "baseline": 1 if args.quick else 2,
+    }
+    output = args.output if args.output else (None if args.quick else BENCH_DIR)
+    workdir = Path(tempfile.mkdtemp(prefix="smartcity-bench-"))
+    try:
+        print(f"Arbeitsverzeichnis {workdir}", flush=True)
+        setup_django(workdir, args.engine)
+        from bench import corpus
+
+        seed = args.seed if args.seed is not None else corpus.DEFAULT_SEED
+        queries = corpus.query_mix(args.quick)
+        by_kind: dict[str, int] = defaultdict(int)
+        for query in queries:
+            by_kind[query.kind] += 1
+        results: dict[str, Any] = {
+            "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "command": "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
+            "mode": "quick" if args.quick else "voll",
+            "engine": args.engine,
+            "machine": machine_info(),
+            "corpus": {"seed": seed, "sizes": sizes},
+            "query_mix": {
+                "count": len(queries),
+                "by_kind": dict(by_kind),
+                "facets": len(_facet_names()),
+                "page_size": PAGE_SIZE,
+                "rounds": rounds,
+                "warmup_rounds": 1,
+                "queries": [q.label() for q in queries],
+            },
+            "runs": {},
+        }
+        for i, size in enumerate(sizes):
+            run, baseline = run_size(args, size, seed, queries, rounds, workdir, i == 0 and not args.skip_baseline)
+            results["runs"][str(size)] = run
+            if baseline:
+                results["baseline"] = baseline
+        largest = results["runs"][str(max(sizes))]
+        slow = sorted(
+            (
+                {"query": a["query"], "kind": a["kind"], "p50_ms": p50, "total": a["total"]}
+                for a, p50 in zip(largest["answers"], largest["engine"]["by_query_p50"], strict=True)
+            ),
+            key=lambda q: -q["p50_ms"],
+        )
+        results["slowest_queries"] = slow[:10]
+        results["wall_time_s"] = round(time.perf_counter() - wall_started, 1)
+        results["targets"] = evaluate_targets(results)
+        results = _strip_private(results)
+        markdown = render_markdown(results)
+        print()
+        print(markdown)
+        if output:
+            output.mkdir(parents=True, exist_ok=True)
+            (output / "results.json").write_text(
+                json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+            )
+            (output / "results.md").write_text(markdown, encoding="utf-8")
+            print(f"Geschrieben: {output / 'results.json'}, {output / 'results.md'}")
+    finally:
+        if args.keep_workdir:
+            print(f"Arbeitsverzeichnis bleibt: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

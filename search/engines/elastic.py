@@ -1,0 +1,606 @@
+"""The production search engine: Elasticsearch 8 or 9, through ``elasticsearch.dsl``.
+
+Why it looks the way it does:
+
+* Reads and writes go through the alias ``<prefix>-content``; the concrete indices are
+  ``<prefix>-content-<UTC timestamp>``. A rebuild fills a fresh index and then moves the alias
+  in one atomic ``_aliases`` call, so searches never see a half-built index.
+* An index template for ``<prefix>-content-*`` carries the settings and mappings, so every
+  concrete index (also one created by hand) gets the German analysis.
+* Facets use ``FacetedSearch``: selections go into ``post_filter`` and every facet's
+  aggregation is filtered by the *other* facets' selections, which is exactly the contract in
+  ``search.facets``.
+* Every transport or API failure becomes ``EngineUnavailable``: the service then falls back
+  to the database and publishing keeps working (the outbox retries later).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from elastic_transport import Transport, TransportError
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError
+from elasticsearch.dsl import (
+    Date,
+    Document,
+    FacetedSearch,
+    Index,
+    Integer,
+    Keyword,
+    MetaField,
+    Search,
+    TermsFacet,
+    Text,
+    analyzer,
+    normalizer,
+    token_filter,
+)
+from elasticsearch.dsl.index import ComposableIndexTemplate
+from elasticsearch.dsl.query import Bool, Ids, MatchAll, MatchBoolPrefix, MoreLikeThis, MultiMatch, Query
+from elasticsearch.helpers import BulkIndexError, bulk
+
+from search.documents import KEYWORD_FIELDS, TEXT_FIELDS
+from search.facets import FACETS
+from search.query import MAX_PAGE, MAX_PAGE_SIZE, ParsedText, SearchRequest, parse_text
+
+from .base import EngineHit, EngineResult, EngineUnavailable, SearchEngine
+
+IndexDocument = dict[str, Any]
+logger = logging.getLogger(__name__)
+
+# Interactive requests must fail fast so that the page can degrade to the database search;
+# a rebuild moves the whole corpus and may take longer.
+REQUEST_TIMEOUT_SECONDS = 5.0
+REBUILD_TIMEOUT_SECONDS = 120.0
+MAX_RETRIES = 1
+BULK_CHUNK_SIZE = 500
+# The client 9.x announces "compatible-with=9", which Elasticsearch 8 rejects. Version 8 is
+# accepted by both 8.x (current) and 9.x (REST API compatibility), so we always ask for it.
+API_COMPATIBILITY_VERSION = 8
+# Typo tolerance by word length: none below 5 characters (one edit turns "App" into "Apps",
+# "Amt" into "Akt"), one edit from 5, two from 9 -- the same as the embedded engine.
+FUZZINESS = "AUTO:5,9"
+SNIPPET_FRAGMENT_CHARS = 160
+SUMMARY_SNIPPET_CHARS = 240
+FACET_BUCKETS = 1000
+SUGGEST_MIN_CHARS = 2
+SUGGEST_MAX_CHARS = 100
+SUGGEST_CANDIDATES = 50
+
+# Word parts that German smart-city texts glue together. Decompounding at index time makes
+# "Beteiligung" find "Bürgerbeteiligung" and "Daten" find "Datenplattform". Only parts of at
+# least four letters, and none that hide inside everyday words: the decompounder finds parts
+# anywhere in a word, so "wende" would split "verwendet", "funk" "Funktion", "grün" "Gründung".
+COMPOUND_PARTS: tuple[str, ...] = tuple(
+    """
+    abfall ampel anwendung anzeige arbeit ausbau bahn bank barriere bauen baustelle behälter beleuchtung beratung
+    besucher beteiligung betrieb bewässerung bildung boden breitband buchung budget bürger büro container daten
+    datenbank dienst digital dorf einsparung elektro energie entwicklung erkennung fahrrad faser feuchte fläche
+    förderung frequenz frühwarnung füllstand gebäude gemeinde gemeinschaft gesellschaft gesundheit glasfaser
+    haltestelle haushalt hitze information infrastruktur innenstadt kataster kinder klima kommunal kommune
+    kultur ladesäule lampe laterne lenkung leerstand leuchte lotse luft management markt medizin messung
+    mobilität modell monitoring müll nachbarschaft nahverkehr netz netzwerk nutzung online parken park parkplatz
+    pegel pflege plattform platz portal projekt prozess qualität quartier region säule schule schutz senioren
+    sensor service sharing sicherheit sprechstunde stadt städte station steuerung strategie straße strom
+    system technik technologie teilhabe telefon termin tourismus trink umwelt verkehr versorgung verwaltung
+    video wärme warnung wasser werkstatt wetter wirtschaft wohnen wohnung zähler zählung zentrum zwilling
+    """.split()
+)
+
+german_stop = token_filter("german_stop", "stop", stopwords="_german_")
+german_stemmer = token_filter("german_stemmer", "stemmer", language="light_german")
+german_decompounder = token_filter(
+    "german_decompounder",
+    "dictionary_decompounder",
+    word_list=list(COMPOUND_PARTS),
+    min_subword_size=4,
+    only_longest_match=False,
+)
+# Elasticsearch's own "german" analyzer, rebuilt so the compound variant can share it.
+german_text = analyzer(
+    "german_text",
+    tokenizer="standard",
+    filter=["lowercase", german_stop, "german_normalization", german_stemmer],
+)
+# The decompounder runs on lowercased words before umlauts are folded, so the word list
+# can be written as German is written; it keeps the whole word and adds the parts.
+german_compound = analyzer(
+    "german_compound",
+    tokenizer="standard",
+    filter=["lowercase", german_decompounder, german_stop, "german_normalization", german_stemmer],
+)
+
+# Completion matches what was typed, not stems: whole words, lower-cased, umlauts folded
+# ("Burger" and "Buerger" complete "Bürgerbus").
+german_suggest = analyzer("german_suggest", tokenizer="standard", filter=["lowercase", "german_normalization"])
+# "Titel A–Z" in German dictionary order: Ä sorts with A, ß as ss.
+title_sort_normalizer = normalizer("title_sort", filter=["lowercase", "asciifolding"])
+
+COMPOUND_SUBFIELD = "decompound"
+SUGGEST_SUBFIELD = "suggest"
+
+
+def _boosted(name: str, boost: float) -> str:
+    return name if boost == 1 else f"{name}^{boost:g}"
+
+
+# Halved boosts on the compound subfields: a part match counts, a whole-word match counts more.
+WORD_FIELDS: list[str] = [
+    *(_boosted(name, boost) for name, boost in TEXT_FIELDS.items()),
+    *(_boosted(f"{name}.{COMPOUND_SUBFIELD}", boost / 2) for name, boost in TEXT_FIELDS.items()),
+]
+PHRASE_FIELDS: list[str] = [_boosted(name, boost) for name, boost in TEXT_FIELDS.items()]
+HIGHLIGHT_FIELDS: tuple[str, ...] = (
+    "body",
+    f"body.{COMPOUND_SUBFIELD}",
+    "summary",
+    f"summary.{COMPOUND_SUBFIELD}",
+)
+SIMILAR_FIELDS: list[str] = ["title", "summary", "body", "tag", "action_field"]
+
+_DATE_DESC = {"date": {"order": "desc", "missing": "_last"}}
+# Every order ends on the unique id, so paging never repeats or skips a document.
+SORTS: dict[str, list[Any]] = {
+    "relevanz": ["_score", _DATE_DESC, "id"],
+    "neueste": [_DATE_DESC, "_score", "id"],
+    "titel": ["title_sort", "id"],
+}
+
+
+def _text_field(suggest: bool = False) -> Text:
+    fields = {COMPOUND_SUBFIELD: Text(analyzer=german_compound, search_analyzer=german_text)}
+    if suggest:
+        fields[SUGGEST_SUBFIELD] = Text(analyzer=german_suggest)
+    return Text(analyzer=german_text, fields=fields)
+
+
+class _ContentFields(Document):
+    """Text, sort, date and number fields; the keyword fields are added from ``KEYWORD_FIELDS``."""
+
+    id = Keyword()
+    title = _text_field(suggest=True)
+    summary = _text_field()
+    body = _text_field()
+    title_sort = Keyword(normalizer=title_sort_normalizer)
+    url = Keyword(index=False, doc_values=False)
+    municipality_name = Keyword()
+    state_name = Keyword()
+    urbanisation = Keyword()
+    # Documents without a date carry "" which the engine sends as null; anything else
+    # malformed is kept in _source instead of rejecting the whole document.
+    date = Date(ignore_malformed=True)
+    population = Integer()
+    reuse_count = Integer()
+
+    class Meta:
+        # Unknown fields stay in _source (result cards keep working) but are not indexed,
+        # so a new document field can never break the mapping.
+        dynamic = MetaField(False)
+
+
+# One keyword field per facet and for the municipality key, taken from the document shape so
+# that a facet added in search.facets is mapped without touching this module.
+ContentDocument: type[Document] = type(
+    "ContentDocument",
+    (_ContentFields,),
+    {
+        "__doc__": "The mapping of one index document.",
+        **{name: Keyword() for name in KEYWORD_FIELDS},
+        "tag": Keyword(fields={SUGGEST_SUBFIELD: Text(analyzer=german_suggest)}),
+    },
+)
+
+
+def content_index(name: str) -> Index:
+    """Settings and mappings of a content index (also the body of the index template)."""
+    index = Index(name)
+    index.document(ContentDocument)
+    index.settings(
+        number_of_shards=1,
+        auto_expand_replicas="0-1",
+        # The API allows page 500 of 100 hits; the default window of 10,000 would reject it.
+        max_result_window=MAX_PAGE * MAX_PAGE_SIZE,
+    )
+    return index
+
+
+def text_query(parsed: ParsedText) -> Query:
+    """Every word and every phrase is required; a word may be misspelt or part of a compound.
+
+    ``zero_terms_query="all"``: a word that analyses to nothing (a stop word such as "der")
+    must not make the whole query match nothing.
+    """
+    if parsed.empty:
+        return MatchAll()
+    clauses: list[Query] = [
+        MultiMatch(query=word, fields=WORD_FIELDS, fuzziness=FUZZINESS, operator="and", zero_terms_query="all")
+        for word in parsed.words
+    ]
+    clauses += [
+        MultiMatch(query=phrase, fields=PHRASE_FIELDS, type="phrase", zero_terms_query="all")
+        for phrase in parsed.phrases
+    ]
+    return Bool(must=clauses)
+
+
+def paging_preference(request: SearchRequest) -> str:
+    """The same query always goes to the same shard copies.
+
+    A primary and its replica can score a document slightly differently (their segments
+    hold different deleted documents), so page 2 served by the other copy could repeat or
+    skip hits of page 1. Routing by the query keeps one order per result list while
+    different queries still spread over the replicas.
+    """
+    key = json.dumps([request.text, sorted((k, list(v)) for k, v in request.filters.items()), request.sort])
+    return "q" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+class ContentSearch(FacetedSearch):
+    """One search request: query, facet filters and counts, highlighting, sort and window."""
+
+    fields = PHRASE_FIELDS
+    facets = {facet.name: TermsFacet(field=facet.field, size=FACET_BUCKETS, min_doc_count=1) for facet in FACETS}
+
+    def __init__(self, request: SearchRequest, *, using: Elasticsearch, index: str):
+        # FacetedSearch builds the request in __init__, so the target must be set first.
+        self.using = using
+        self.index = index
+        filters = {name: list(values) for name, values in request.filters.items() if name in self.facets and values}
+        super().__init__(request.text, filters=filters, sort=SORTS.get(request.sort, SORTS["relevanz"]))
+        self.params(preference=paging_preference(request))
+
+    def search(self) -> Search:
+        # The body can be long and is never shown; the total must be exact for the pager.
+        return super().search().source(excludes=["body"]).extra(track_total_hits=True)
+
+    def query(self, search: Search, query: str) -> Search:
+        return search.query(text_query(parse_text(query)))
+
+    def highlight(self, search: Search) -> Search:
+        # encoder="html" escapes the text around the <mark> tags, so snippets are safe HTML.
+        return search.highlight(
+            *HIGHLIGHT_FIELDS, fragment_size=SNIPPET_FRAGMENT_CHARS, number_of_fragments=1
+        ).highlight_options(pre_tags=["<mark>"], post_tags=["</mark>"], encoder="html")
+
+
+class CompatibleTransport(Transport):
+    """Asks for REST API compatibility version 8, so one client works with servers 8 and 9."""
+
+    _COMPAT = re.compile(r"compatible-with=\d+")
+
+    def perform_request(self, method: str, target: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        headers = kwargs.get("headers")
+        if headers:
+            headers = dict(headers)
+            for name, value in headers.items():
+                if name.lower() in ("accept", "content-type"):
+                    headers[name] = self._COMPAT.sub(f"compatible-with={API_COMPATIBILITY_VERSION}", value)
+            kwargs["headers"] = headers
+        return super().perform_request(method, target, **kwargs)
+
+
+def to_source(document: IndexDocument) -> IndexDocument:
+    """The stored form: an empty date becomes null, which the date field skips."""
+    source = dict(document)
+    if not source.get("date"):
+        source["date"] = None
+    return source
+
+
+def from_source(source: IndexDocument) -> IndexDocument:
+    """The engine-neutral form again (date "" when missing), as every engine returns it."""
+    document = dict(source)
+    if document.get("date") is None and "date" in document:
+        document["date"] = ""
+    return document
+
+
+_WORD = re.compile(r"[^\W_]+")
+_VOWEL_E = re.compile(r"(?<!q)([aou])e")
+
+
+def plain_words(text: str) -> str:
+    """Lower-case words separated by single spaces: "Bürger-App" → "bürger app"."""
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def fold_words(text: str) -> str:
+    """Words as ``german_normalization`` sees them: lower case, ß → ss, ä/ae → a, separated by spaces."""
+    text = text.casefold().replace("ß", "ss")
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return " ".join(_VOWEL_E.sub(r"\1", word) for word in _WORD.findall(text))
+
+
+def best_snippet(highlight: dict[str, list[str]], summary: str) -> str:
+    """The fragment with the most marked words; else the escaped start of the summary."""
+    fragments = [highlight[name][0] for name in HIGHLIGHT_FIELDS if highlight.get(name)]
+    if fragments:
+        return max(fragments, key=lambda fragment: fragment.count("<mark>"))  # first wins on ties
+    return html.escape(summary[:SUMMARY_SNIPPET_CHARS])
+
+
+def _hit(raw: dict[str, Any]) -> EngineHit:
+    source = from_source(raw.get("_source") or {})
+    return EngineHit(
+        id=str(raw["_id"]),
+        score=float(raw.get("_score") or 0.0),
+        source=source,
+        snippet=best_snippet(raw.get("highlight") or {}, source.get("summary") or ""),
+    )
+
+
+class ElasticsearchEngine(SearchEngine):
+    name = "elasticsearch"
+    supports_german_stemming = True
+    supports_compound_splitting = True
+    supports_fuzzy = True
+    supports_phrases = True
+    supports_highlighting = True
+    supports_more_like_this = True
+    supports_suggest = True
+    supports_atomic_rebuild = True
+
+    def __init__(self, url: str, index_prefix: str = "smartcity", **client_options: Any):
+        """``url`` may list several nodes separated by commas and carry credentials.
+
+        ``client_options`` go to ``Elasticsearch(...)`` (e.g. ``api_key``, ``ca_certs``; tests
+        pass a fake ``node_class``). Without a URL the engine exists but is unavailable, so a
+        misconfiguration degrades the search page instead of breaking every request.
+        """
+        self.index_prefix = index_prefix
+        self.alias = f"{index_prefix}-content"
+        self.template_name = f"{index_prefix}-content"
+        self.index_pattern = f"{index_prefix}-content-*"
+        self._alias_ready = False
+        self.client: Elasticsearch | None = None
+        hosts = [part.strip() for part in (url or "").split(",") if part.strip()]
+        if hosts:
+            options: dict[str, Any] = {
+                "request_timeout": REQUEST_TIMEOUT_SECONDS,
+                "max_retries": MAX_RETRIES,
+                "retry_on_timeout": False,
+                "transport_class": CompatibleTransport,
+            }
+            options.update(client_options)
+            self.client = Elasticsearch(hosts, **options)
+
+    # -- infrastructure -------------------------------------------------------------------
+
+    @contextmanager
+    def _guard(self, operation: str) -> Iterator[Elasticsearch]:
+        """Translate every client failure into EngineUnavailable, which callers degrade on."""
+        if self.client is None:
+            raise EngineUnavailable("ELASTICSEARCH_URL ist nicht gesetzt")
+        try:
+            yield self.client
+        except NotFoundError as exc:
+            self._alias_ready = False  # the alias or index vanished: check again next time
+            raise EngineUnavailable(f"Elasticsearch {operation}: {exc}") from exc
+        except (TransportError, ApiError, BulkIndexError) as exc:
+            if isinstance(exc, ApiError) and 400 <= exc.status_code < 500:
+                logger.error("Elasticsearch rejected %s: %s", operation, exc)  # our bug, not an outage
+            raise EngineUnavailable(f"Elasticsearch {operation}: {exc}") from exc
+
+    def template(self) -> ComposableIndexTemplate:
+        return content_index(self.alias).as_composable_template(
+            self.template_name, pattern=self.index_pattern, priority=500
+        )
+
+    def new_index_name(self) -> str:
+        """Concrete index names sort by creation; microseconds keep two rebuilds apart."""
+        return f"{self.alias}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
+
+    def _ensure_alias(self, client: Elasticsearch) -> None:
+        """On first use, create the template and an empty index behind the alias.
+
+        Without it a first write to the alias name would auto-create a concrete index of
+        that name, with dynamic mappings, which could never become an alias again. The initial
+        index has a fixed name so that two processes starting at once cannot create two.
+        """
+        if self._alias_ready:
+            return
+        if not client.indices.exists_alias(name=self.alias):
+            self.template().save(using=client)
+            initial_name = f"{self.alias}-initial"
+            initial = content_index(initial_name)
+            initial.aliases(**{self.alias: {}})
+            try:
+                initial.create(using=client)
+            except BadRequestError as exc:
+                if exc.error != "resource_already_exists_exception":
+                    raise
+                client.indices.put_alias(index=initial_name, name=self.alias)
+        self._alias_ready = True
+
+    def _alias_targets(self, client: Elasticsearch) -> list[str]:
+        try:
+            return sorted(client.indices.get_alias(name=self.alias))
+        except NotFoundError:
+            return []
+
+    # -- writing --------------------------------------------------------------------------
+
+    @staticmethod
+    def _actions(index: Iterable[IndexDocument], delete: Iterable[str]) -> Iterator[dict[str, Any]]:
+        for document in index:
+            yield {"_op_type": "index", "_id": str(document["id"]), "_source": to_source(document)}
+        for doc_id in delete:
+            yield {"_op_type": "delete", "_id": str(doc_id)}
+
+    def bulk(self, index: Iterable[IndexDocument] = (), delete: Iterable[str] = ()) -> None:
+        """Upsert and delete through the alias; ``refresh=wait_for`` makes a publish visible on return.
+
+        Deleting an id that is not indexed is fine (404 per item is ignored).
+        """
+        actions = list(self._actions(index, delete))
+        if not actions:
+            return
+        with self._guard("bulk") as client:
+            self._ensure_alias(client)
+            bulk(
+                client,
+                actions,
+                index=self.alias,
+                chunk_size=BULK_CHUNK_SIZE,
+                refresh="wait_for",
+                ignore_status=(404,),
+            )
+
+    def rebuild(self, documents: Iterable[IndexDocument]) -> int:
+        """Fill a new index, then swap the alias atomically and drop the old indices.
+
+        If filling fails the new index is deleted and the alias keeps pointing at the old,
+        complete index. Writes that arrive through the alias while a rebuild runs land in the
+        old index and disappear with it: the caller must re-apply changes made meanwhile (the
+        outbox tasks written after the rebuild started).
+        """
+        with self._guard("rebuild") as base_client:
+            client = base_client.options(request_timeout=REBUILD_TIMEOUT_SECONDS)
+            self.template().save(using=client)
+            new_name = self.new_index_name()
+            content_index(new_name).create(using=client)
+            try:
+                indexed, _errors = bulk(
+                    client, self._actions(documents, ()), index=new_name, chunk_size=BULK_CHUNK_SIZE
+                )
+                client.indices.refresh(index=new_name)
+                old_indices = self._alias_targets(client)
+            except BaseException:
+                self._delete_quietly(client, new_name)
+                raise
+            try:
+                client.indices.update_aliases(
+                    actions=[
+                        *({"remove": {"index": name, "alias": self.alias}} for name in old_indices),
+                        {"add": {"index": new_name, "alias": self.alias}},
+                    ]
+                )
+            except ApiError:
+                # Rejected, so nothing moved. (After a timeout the swap may have happened:
+                # then the new index must stay.)
+                self._delete_quietly(client, new_name)
+                raise
+            self._alias_ready = True
+            if old_indices:
+                # The new index is live; a leftover old index is only wasted disk, not a failure.
+                self._delete_quietly(client, old_indices)
+            return indexed
+
+    @staticmethod
+    def _delete_quietly(client: Elasticsearch, index: str | list[str]) -> None:
+        try:
+            client.indices.delete(index=index)
+        except (TransportError, ApiError) as exc:
+            logger.warning("Could not delete index %s: %s", index, exc)
+
+    def clear(self) -> None:
+        with self._guard("clear") as client:
+            self._ensure_alias(client)
+            self._search(client).query(MatchAll()).params(refresh=True, conflicts="proceed").delete()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _search(self, client: Elasticsearch) -> Search:
+        return Search(using=client, index=self.alias)
+
+    def search(self, request: SearchRequest) -> EngineResult:
+        with self._guard("search") as client:
+            self._ensure_alias(client)
+            faceted = ContentSearch(request, using=client, index=self.alias)
+            faceted = faceted[request.offset : request.offset + request.page_size]
+            response = faceted.execute()
+            raw = response.to_dict()
+            facet_counts = {
+                name: {str(value): count for value, count, _selected in response.facets[name]}
+                for name in ContentSearch.facets
+            }
+        return EngineResult(
+            total=int(raw["hits"]["total"]["value"]),
+            hits=[_hit(hit) for hit in raw["hits"]["hits"]],
+            facet_counts=facet_counts,
+            took_ms=float(raw.get("took", 0)),
+        )
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Titles and tags with a word starting with what was typed; those that begin with it first.
+
+        Elasticsearch finds the candidates: all typed words, the last as a prefix, on the
+        folded ``suggest`` subfields. Titles come from the hits, tags from an aggregation (so
+        a tag shared by many documents is complete and counted, however many hits there are).
+        Which string really matches is decided here: a document found through one tag must
+        not offer its other tags. Typed umlauts must match as typed; ASCII input also finds
+        the umlaut spelling ("Buerger" → "Bürgerbus"), as in the embedded engine.
+        """
+        text = " ".join((prefix or "").split())[:SUGGEST_MAX_CHARS]
+        words = plain_words if not text.isascii() else fold_words
+        typed = words(text)
+        if len(text) < SUGGEST_MIN_CHARS or not typed or limit <= 0:
+            return []
+        on_title = MatchBoolPrefix(**{f"title.{SUGGEST_SUBFIELD}": {"query": text, "operator": "and"}})
+        on_tag = MatchBoolPrefix(**{f"tag.{SUGGEST_SUBFIELD}": {"query": text, "operator": "and"}})
+        with self._guard("suggest") as client:
+            self._ensure_alias(client)
+            search = self._search(client).query(Bool(should=[on_title, on_tag])).source(["title"])
+            search = search[:SUGGEST_CANDIDATES]
+            search.aggs.bucket("tags", "filter", filter=on_tag).bucket(
+                "values", "terms", field="tag", size=FACET_BUCKETS
+            )
+            raw = search.execute().to_dict()
+        titles = [(hit.get("_source", {}).get("title") or "", 1) for hit in raw["hits"]["hits"]]
+        buckets = raw.get("aggregations", {}).get("tags", {}).get("values", {}).get("buckets", [])
+        tags = [(str(bucket["key"]), int(bucket["doc_count"])) for bucket in buckets]
+        found: dict[str, tuple[bool, int, int, str, str]] = {}
+        for rank, (candidate, count) in enumerate(tags + titles):
+            candidate_words = words(candidate)
+            at_start = candidate_words.startswith(typed)
+            if candidate and (at_start or f" {typed}" in candidate_words):
+                key = candidate.casefold()
+                found.setdefault(key, (not at_start, -count, rank, key, candidate))
+        return [entry[-1] for entry in sorted(found.values())[:limit]]
+
+    def more_like_this(self, doc_id: str, limit: int = 4) -> list[EngineHit]:
+        """Documents sharing the most telling terms of ``doc_id``'s text, tags and action fields.
+
+        Tuned for a corpus of a few hundred documents: a word used once counts
+        (``min_term_freq=1``), but only words at least one *other* document has
+        (``min_doc_freq=2``) -- words unique to this document have the highest weight and would
+        otherwise fill the 25-term budget with terms that can match nothing. A low
+        ``minimum_should_match`` then lets the best few documents through at all; they are
+        ranked by score anyway. An unknown id yields no terms and so no hits.
+        """
+        query = Bool(
+            must=[
+                MoreLikeThis(
+                    fields=SIMILAR_FIELDS,
+                    like=[{"_index": self.alias, "_id": str(doc_id)}],
+                    min_term_freq=1,
+                    min_doc_freq=2,
+                    minimum_should_match="10%",
+                )
+            ],
+            must_not=[Ids(values=[str(doc_id)])],
+        )
+        with self._guard("more_like_this") as client:
+            self._ensure_alias(client)
+            response = self._search(client).query(query).source(excludes=["body"])[:limit].execute()
+            hits = response.to_dict()["hits"]["hits"]
+        return [_hit(hit) for hit in hits]
+
+    def stats(self) -> dict[str, Any]:
+        """Read-only: a missing alias reports 0 documents rather than creating an index."""
+        with self._guard("stats") as client:
+            indices = self._alias_targets(client)
+            documents = int(client.count(index=self.alias)["count"]) if indices else 0
+        return {"documents": documents, "index": ",".join(indices), "alias": self.alias}
+
+
+__all__: list[str] = ["ContentDocument", "ContentSearch", "ElasticsearchEngine", "content_index", "text_query"]

@@ -1,0 +1,964 @@
+"""The embedded search engine: Tantivy (through its Python bindings) in index files on disk.
+
+No server to run: every web process opens the same index directory. What that needs, and
+how this module provides it:
+
+* **One writer at a time.** Tantivy guards a directory with an advisory lock
+  (``.tantivy-writer.lock``, taken with ``flock``). The kernel releases it when the holding
+  process dies, so a process killed mid-write never blocks the next writer. We take the
+  lock per ``bulk`` call, commit and release it at once, and retry with backoff for up to
+  ``LOCK_TIMEOUT`` seconds when another process holds it; then ``EngineUnavailable``.
+* **Crash safety.** Tantivy publishes a commit by atomically replacing ``meta.json``;
+  segments written by an uncommitted writer are invisible and are garbage-collected by the
+  next writer. A process killed in the middle of a bulk therefore leaves the last commit.
+* **Fresh readers.** Each search ``stat``s the pointer file and the live ``meta.json``
+  (two cheap syscalls) and reloads the reader when either changed, or at the latest every
+  ``RELOAD_INTERVAL`` seconds; another process's commit is visible to the next search.
+* **Atomic rebuilds.** The live index is a *generation* directory named in the pointer file
+  ``CURRENT``. ``rebuild`` fills a fresh generation next to it and switches by
+  ``os.replace`` of the pointer, so searches in every process keep using the old
+  generation until they notice the new pointer. While it rebuilds it holds the old
+  generation's writer lock, so no ``bulk`` from another process lands in an index that is
+  about to be discarded (those writers wait, then write into the new generation).
+
+Text analysis is German (lower-casing, stop words, Snowball stemming, ASCII folding, so
+"Straße"/"Strasse" and "Bürger"/"Buerger"/"Burger" meet). Compound words get a second,
+unstemmed field split by a small dictionary of smart-city word parts (see ``COMPOUND_PARTS``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import html
+import json
+import logging
+import os
+import random
+import re
+import shutil
+import threading
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tantivy
+from tantivy import Filter, Occur, Query, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
+
+from search.documents import INTEGER_FIELDS, KEYWORD_FIELDS, SCALAR_FIELDS, TEXT_FIELDS
+from search.facets import FACETS, FACETS_BY_NAME
+from search.query import ParsedText, SearchRequest
+
+from .base import Document, EngineHit, EngineResult, EngineUnavailable, SearchEngine
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# Bump when the schema or an analyser changes: a generation of another version is not
+# opened (it would be read with the wrong fields/tokenizers); a fresh, empty one is made
+# instead and ``search_rebuild`` fills it.
+SCHEMA_VERSION = 1
+POINTER = "CURRENT"
+GENERATION_PATTERN = re.compile(r"^v(\d+)-[0-9a-z-]+$")
+ENGINE_LOCK = ".engine.lock"
+SEGMENT_FILE = re.compile(r"^[0-9a-f]{32}$")  # Tantivy names segment files <uuid hex>.<ext>
+
+LOCK_TIMEOUT = 10.0  # seconds a bulk waits for another process's writer
+REBUILD_LOCK_TIMEOUT = 60.0
+RELOAD_INTERVAL = 0.5  # reload the reader at least this often, even if no change was seen
+BULK_HEAP = 32_000_000  # bytes; Tantivy needs >= 15 MB per indexing thread
+REBUILD_HEAP = 128_000_000
+
+FACET_BUCKETS = 1000  # terms-aggregation size: larger than any facet's vocabulary
+SNIPPET_CHARS = 220
+SUGGEST_CANDIDATES = 200
+FUZZY_BOOST = 0.3  # fuzzy matches score a constant; keep them below real BM25 matches
+PARTS_BOOST = 1.0
+DISMAX_TIE = 0.3
+
+# Analyser names registered on every opened index (Tantivy does not persist them).
+DE_TEXT = "de_text"
+DE_PARTS = "de_parts"
+DE_SUGGEST = "de_suggest"
+
+PARTS_FIELD = "parts"  # title + summary + body, unstemmed, compounds split
+SUGGEST_FIELD = "suggest"  # title + tags, lower-cased and folded, for prefix completion
+DATE_SORT = "date_sort"  # YYYYMMDD as an integer fast field (0 = no date)
+SORT_FIELD = "title_sort"  # a collation key (umlauts folded), fast, for "titel"
+STORED_ONLY_SCALARS = tuple(f for f in SCALAR_FIELDS if f not in ("id", "title", "summary"))
+
+# Word parts for the compound splitter. Tantivy's ``split_compound`` only splits a token
+# that can be covered *entirely* by consecutive dictionary entries, matching greedily
+# (leftmost-longest) without backtracking. Consequences, and why the list looks like this:
+# * Unknown parts keep the whole word unsplit ("Bürgersteig" stays one token).
+# * An entry that is a prefix of entry+next part breaks splitting, so linking-s forms
+#   ("beteiligungs") are listed only for words that take a Fugen-s, and never "datens".
+# * Inflected compounds are split only if the inflected part is listed ("sensoren").
+# * Splits can be semantically wrong: "Hochschule" → hoch + schule, "Rathaus" → rat + haus,
+#   so a search for "Schule" also finds "Hochschule".
+# Parts are matched in lower case *before* ASCII folding; both ß and ss spellings are listed.
+COMPOUND_PARTS: tuple[str, ...] = tuple(
+    """
+    bürger bürgerinnen beteiligung beteiligungs straße straßen strasse strassen beleuchtung beleuchtungs licht
+    lampe lampen laterne laternen leuchte leuchten daten datenbank schutz plattform plattformen portal portale
+    verkehr verkehrs energie energien sensor sensoren sensorik netz netze netzes netzwerk park parken parkplatz
+    parkplätze platz plätze raum räume dorf dörfer schule schulen schul wasser zähler stadt städte stadtteil teil
+    gemeinde gemeinden kommune kommunen rat rats haus häuser amt ämter service dienst dienste termin termine
+    buchung online digital strategie budget haushalt mobilität bus ruf auto car sharing früh warnung warn system
+    systeme hitze klima wetter station messung mess pegel füllstand füllstands glas container abfall müll
+    behälter luft qualität wald brand erkennung sturz funk faser ausbau breitband versorgung nah gesundheit
+    gesundheits pflege heim heime video sprechstunde telefon medizin tele bank bänke mitfahr frequenz zählung
+    besucher lenkung leerstand leerstands management kataster gebäude monitoring einsparung einsparungen markt
+    handel laden läden büro gemeinschaft gemeinschafts werkstatt lotse lotsen senioren wohnung wohnungen lade
+    säule säulen elektro kinder kultur tourismus app karte weg wege rad fuß baustelle baustellen stelle stellen
+    gesellschaft gesellschaften information informations verwaltung verwaltungs steuerung ampel ampeln grün baum
+    bäume boden feuchte bewässerung regen stark hoch trink prozess prozesse projekt projekte zentrum zentren infrastruktur anzeige
+    """.split()
+)
+
+
+# --------------------------------------------------------------------------- analysis
+
+
+def _text_analyzer() -> TextAnalyzer:
+    """German full text: stop words before stemming (the list holds inflected forms such as
+    "für"), folding last so that the stemmer still sees ß and umlauts."""
+    return (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(60))
+        .filter(Filter.lowercase())
+        .filter(Filter.stopword("german"))
+        .filter(Filter.stemmer("german"))
+        .filter(Filter.ascii_fold())
+        .build()
+    )
+
+
+def _parts_analyzer() -> TextAnalyzer:
+    """Compounds split into dictionary parts; deliberately *not* stemmed, so this field also
+    holds surface forms on which fuzzy matching still works when a typo hits a suffix
+    ("Beleuchtnug" is one transposition from "beleuchtung", but three edits from the stem)."""
+    return (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(60))
+        .filter(Filter.lowercase())
+        .filter(Filter.stopword("german"))
+        .filter(Filter.split_compound(list(COMPOUND_PARTS)))
+        .filter(Filter.ascii_fold())
+        .build()
+    )
+
+
+def _suggest_analyzer() -> TextAnalyzer:
+    """Whole words, lower-cased and folded: completion matches what was typed, not stems."""
+    return (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(60))
+        .filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+        .build()
+    )
+
+
+ANALYZERS: dict[str, Callable[[], TextAnalyzer]] = {
+    DE_TEXT: _text_analyzer,
+    DE_PARTS: _parts_analyzer,
+    DE_SUGGEST: _suggest_analyzer,
+}
+
+_local = threading.local()
+
+
+def _analyzer(name: str) -> TextAnalyzer:
+    """Query-side analysers, one set per thread: Tantivy analysers keep per-call state."""
+    cache = getattr(_local, "analyzers", None)
+    if cache is None:
+        cache = _local.analyzers = {}
+    if name not in cache:
+        cache[name] = ANALYZERS[name]()
+    return cache[name]
+
+
+def _analyze(name: str, text: str) -> list[str]:
+    return list(_analyzer(name).analyze(text))
+
+
+_UMLAUT_SPELLINGS = (("ae", "ä"), ("oe", "ö"), ("ue", "ü"), ("Ae", "Ä"), ("Oe", "Ö"), ("Ue", "Ü"))
+
+
+def _spellings(word: str) -> list[str]:
+    """The word as typed plus, if it contains ae/oe/ue, the umlaut spelling: folding turns
+    "ü" into "u", so "Buerger" would otherwise never meet "Bürger" in the unstemmed fields."""
+    variant = word
+    for plain, umlaut in _UMLAUT_SPELLINGS:
+        variant = re.sub(rf"(?<![qQ]){plain}", umlaut, variant)
+    return [word] if variant == word else [word, variant]
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form (ß → ss, ä → a), as ASCII folding does in the index."""
+    text = text.casefold().replace("ß", "ss")
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def sort_key(title: str) -> str:
+    """Collation key for "titel": German dictionary order (Ä sorts with A), ties by the title."""
+    return f"{fold(title)}\x00{title.casefold()}"
+
+
+def _fuzzy_distance(token: str) -> int:
+    """Typo tolerance grows with length: none below 5 characters, where one edit already
+    reaches too many other words."""
+    if len(token) >= 9:
+        return 2
+    if len(token) >= 5:
+        return 1
+    return 0
+
+
+_SUBWORD = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> str:
+    """Lower-case words separated by single spaces, as the tokenizer sees them:
+    "Smart-City-Strategie" → "smart city strategie", so "smart ci" completes it."""
+    return " ".join(_SUBWORD.findall(text.casefold()))
+
+
+# --------------------------------------------------------------------------- schema
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, tokenizer_name="raw")
+    for name in TEXT_FIELDS:  # body is stored too: snippets and more-like-this read it
+        builder.add_text_field(name, stored=True, tokenizer_name=DE_TEXT)
+    builder.add_text_field(PARTS_FIELD, stored=False, tokenizer_name=DE_PARTS)
+    builder.add_text_field(SUGGEST_FIELD, stored=False, tokenizer_name=DE_SUGGEST, index_option="freq")
+    for name in KEYWORD_FIELDS:
+        builder.add_text_field(name, stored=True, fast=True, tokenizer_name="raw", index_option="basic")
+    for name in STORED_ONLY_SCALARS:
+        builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(SORT_FIELD, stored=False, fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field(DATE_SORT, stored=False, indexed=False, fast=True)
+    for name in INTEGER_FIELDS:
+        builder.add_integer_field(name, stored=True, indexed=False, fast=True)
+    return builder.build()
+
+
+def _date_number(value: Any) -> int:
+    match = re.match(r"^(\d{4})-(\d{2})-(\d{2})", str(value or ""))
+    return int("".join(match.groups())) if match else 0
+
+
+def to_tantivy(doc: Document) -> tantivy.Document:
+    """One index document from the engine-neutral dict (missing keys are empty)."""
+    out = tantivy.Document()
+    out.add_text("id", str(doc["id"]))
+    texts = []
+    for name in TEXT_FIELDS:
+        value = str(doc.get(name) or "")
+        if value:
+            out.add_text(name, value)
+            texts.append(value)
+    for value in texts:
+        out.add_text(PARTS_FIELD, value)
+    title = str(doc.get("title") or "")
+    if title:
+        out.add_text(SUGGEST_FIELD, title)
+    for name in KEYWORD_FIELDS:
+        raw = doc.get(name) or []
+        values = [raw] if isinstance(raw, str) else list(raw)
+        for value in dict.fromkeys(str(v) for v in values if v not in (None, "")):
+            out.add_text(name, value)
+            if name == "tag":
+                out.add_text(SUGGEST_FIELD, value)
+    for name in STORED_ONLY_SCALARS:
+        value = str(doc.get(name) or "")
+        if value:
+            out.add_text(name, value)
+    out.add_text(SORT_FIELD, sort_key(str(doc.get("title_sort") or title)))
+    out.add_integer(DATE_SORT, _date_number(doc.get("date")))
+    for name in INTEGER_FIELDS:
+        out.add_integer(name, int(doc.get(name) or 0))
+    return out
+
+
+def source_of(stored: tantivy.Document) -> Document:
+    """Stored fields back in the engine-neutral shape: lists for keyword fields, scalars
+    otherwise. ``body`` is stored only for snippets and is left out (it can be a whole PDF)."""
+    values = stored.to_dict()
+    source: Document = {name: list(values.get(name, [])) for name in KEYWORD_FIELDS}
+    for name in SCALAR_FIELDS:
+        source[name] = str((values.get(name) or [""])[0])
+    for name in INTEGER_FIELDS:
+        source[name] = int((values.get(name) or [0])[0])
+    return source
+
+
+# --------------------------------------------------------------------------- snippets
+
+
+def snippet_html(snippet: tantivy.Snippet, text: str) -> str:
+    """``<mark>`` around the highlighted ranges, everything else escaped.
+
+    Tantivy's own ``to_html`` uses ``<b>``; we rebuild from the byte ranges so that no
+    indexed text is ever trusted as markup. Returns "" if nothing is highlighted.
+    """
+    ranges = sorted({(r.start, r.end) for r in snippet.highlighted()})
+    if not ranges:
+        return ""
+    fragment = snippet.fragment().encode()
+    parts: list[str] = []
+    position = 0
+    for start, end in ranges:
+        if start < position:  # overlapping ranges (one token matched by two terms)
+            continue
+        parts.append(html.escape(fragment[position:start].decode(errors="ignore")))
+        parts.append("<mark>" + html.escape(fragment[start:end].decode(errors="ignore")) + "</mark>")
+        position = end
+    parts.append(html.escape(fragment[position:].decode(errors="ignore")))
+    body = "".join(parts).strip()
+    span = snippet.fragment_range()
+    if span.start > 0:
+        body = "… " + body
+    if span.end < len(text.encode()):
+        body += " …"
+    return body
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+class EmbeddedEngine(SearchEngine):
+    """Tantivy in ``path``: ``path/CURRENT`` names the live generation directory."""
+
+    name = "embedded"
+    supports_german_stemming = True
+    supports_compound_splitting = True  # dictionary-based, see COMPOUND_PARTS for the limits
+    supports_fuzzy = True
+    supports_phrases = True
+    supports_highlighting = True
+    supports_more_like_this = True
+    supports_suggest = True
+    supports_atomic_rebuild = True
+
+    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.lock_timeout = lock_timeout
+        self.schema = build_schema()
+        self._state_lock = threading.RLock()  # guards the fields below
+        self._write_lock = threading.Lock()  # one writer per process; Tantivy's lock spans processes
+        self._generation: str | None = None
+        self._index: tantivy.Index | None = None
+        self._pointer_sig: tuple | None = None
+        self._meta_sig: tuple | None = None
+        self._reloaded_at = 0.0
+        self.lock_waits = 0  # how often a writer found the index locked by someone else
+
+    def __repr__(self) -> str:
+        return f"EmbeddedEngine(path={str(self.path)!r})"
+
+    # ----------------------------------------------------------------- directory layout
+
+    def _generation_dir(self, name: str) -> Path:
+        return self.path / name
+
+    def _read_pointer(self) -> str | None:
+        """The live generation, if the pointer names a usable one of our schema version."""
+        try:
+            name = (self.path / POINTER).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        match = GENERATION_PATTERN.match(name)
+        if not match or int(match.group(1)) != SCHEMA_VERSION:
+            return None
+        if not (self._generation_dir(name) / "meta.json").exists():
+            return None
+        return name
+
+    def _write_pointer(self, name: str) -> None:
+        """Switch generations atomically: readers see the old name or the new one, never half."""
+        tmp = self.path / f".{POINTER}.{os.getpid()}.{uuid.uuid4().hex}"
+        tmp.write_text(name, encoding="utf-8")
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, self.path / POINTER)
+
+    @contextmanager
+    def _engine_file_lock(self, timeout: float) -> Iterator[None]:
+        """Serialises creating the first generation across processes (POSIX ``flock``;
+        released by the kernel if the holder dies)."""
+        with open(self.path / ENGINE_LOCK, "a+") as handle:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise EngineUnavailable(f"Suchindex {self.path} ist gesperrt.") from None
+                    time.sleep(0.02)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+    def _new_generation_name(self) -> str:
+        return f"v{SCHEMA_VERSION}-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+    def _create_index(self, name: str) -> tantivy.Index:
+        directory = self._generation_dir(name)
+        directory.mkdir(parents=True)
+        index = tantivy.Index(self.schema, path=str(directory), reuse=False)
+        self._register(index)
+        return index
+
+    def _open_index(self, name: str) -> tantivy.Index:
+        index = tantivy.Index.open(str(self._generation_dir(name)))
+        self._register(index)
+        return index
+
+    @staticmethod
+    def _register(index: tantivy.Index) -> None:
+        for name, factory in ANALYZERS.items():
+            index.register_tokenizer(name, factory())
+        index.config_reader(reload_policy="manual")  # we reload ourselves, see _searcher
+
+    def _current_generation(self) -> str:
+        """The live generation's name; creates an empty one if there is none (first start,
+        or an index of an older schema version, which then needs ``search_rebuild``)."""
+        name = self._read_pointer()
+        if name:
+            return name
+        with self._engine_file_lock(self.lock_timeout):
+            name = self._read_pointer()
+            if name:
+                return name
+            if (self.path / POINTER).exists():
+                logger.warning("Suchindex %s hat kein nutzbares Schema; leerer Index angelegt.", self.path)
+            name = self._new_generation_name()
+            self._create_index(name)
+            self._write_pointer(name)
+            return name
+
+    def _remove_stale_generations(self, keep: str) -> None:
+        """Old generations and leftovers of crashed rebuilds. Only called while holding the
+        live generation's writer lock, so no other rebuild can be filling one of them.
+        Processes still reading an old generation keep their open files (POSIX unlink
+        semantics) and move to the new one at their next search."""
+        for entry in self.path.iterdir():
+            if entry.is_dir() and entry.name != keep and GENERATION_PATTERN.match(entry.name):
+                shutil.rmtree(entry, ignore_errors=True)
+        for entry in self.path.glob(f".{POINTER}.*"):
+            if entry.stat().st_mtime < time.time() - 60:
+                entry.unlink(missing_ok=True)
+
+    # ----------------------------------------------------------------- reading
+
+    @staticmethod
+    def _signature(path: Path) -> tuple | None:
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _searcher(self, force: bool = False) -> tantivy.Searcher:
+        """A searcher on the newest commit of the live generation.
+
+        Cheap enough for every query: two ``stat`` calls. Reopens when the pointer file was
+        replaced (a rebuild), reloads when ``meta.json`` was replaced (a commit, possibly by
+        another process) and, as a safety net against coarse timestamps, every 0.5 s.
+        """
+        with self._state_lock:
+            pointer_sig = self._signature(self.path / POINTER)
+            if force or self._index is None or pointer_sig != self._pointer_sig:
+                name = self._current_generation()
+                if force or name != self._generation or self._index is None:
+                    self._index = self._open_index(name)
+                    self._generation = name
+                    self._meta_sig = None
+                self._pointer_sig = self._signature(self.path / POINTER)
+            assert self._generation is not None and self._index is not None
+            meta_sig = self._signature(self._generation_dir(self._generation) / "meta.json")
+            now = time.monotonic()
+            if meta_sig != self._meta_sig or now - self._reloaded_at > RELOAD_INTERVAL:
+                self._index.reload()
+                self._meta_sig = meta_sig
+                self._reloaded_at = now
+            return self._index.searcher()
+
+    def _read(self, operation: str, fn: Callable[[tantivy.Searcher], T]) -> T:
+        """Run ``fn`` on a fresh searcher; on failure reopen once (a rebuild in another
+        process may just have removed the generation we had open), then give up with
+        EngineUnavailable so that the caller can degrade."""
+        try:
+            try:
+                return fn(self._searcher())
+            except EngineUnavailable:
+                raise
+            except Exception:
+                logger.debug("Suchindex neu geöffnet nach Fehler bei %s", operation, exc_info=True)
+                return fn(self._searcher(force=True))
+        except EngineUnavailable:
+            raise
+        except Exception as exc:
+            raise EngineUnavailable(f"Eingebettete Suche ({operation}) fehlgeschlagen: {exc}") from exc
+
+    # ----------------------------------------------------------------- writing
+
+    def _acquire_writer(self, timeout: float, heap: int = BULK_HEAP) -> tuple[tantivy.IndexWriter, str, tantivy.Index]:
+        """The live generation's writer, waiting with backoff while another process holds it.
+
+        After getting the lock the pointer is checked again: if a rebuild switched
+        generations while we waited, the lock we hold is on a discarded index.
+        """
+        deadline = time.monotonic() + timeout
+        delay = 0.01
+        while True:
+            name = self._current_generation()
+            with self._state_lock:
+                index = self._index if name == self._generation and self._index is not None else None
+            try:
+                index = index or self._open_index(name)
+                writer = index.writer(heap_size=heap, num_threads=1)
+            except ValueError as exc:
+                if "LockBusy" not in str(exc):
+                    if self._read_pointer() != name:
+                        continue  # the generation vanished under us: a rebuild switched
+                    raise EngineUnavailable(f"Suchindex {self.path} nicht beschreibbar: {exc}") from exc
+                self.lock_waits += 1
+                if time.monotonic() > deadline:
+                    raise EngineUnavailable(
+                        f"Suchindex {self.path} ist seit {timeout:.0f} s von einem anderen Prozess gesperrt."
+                    ) from exc
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.25)
+                continue
+            if self._read_pointer() == name:
+                self._sweep_orphans(name)
+                return writer, name, index
+            self._release_writer(writer)
+
+    def _sweep_orphans(self, name: str) -> None:
+        """Delete segment files that no commit references: what a writer killed before its
+        commit leaves behind. Tantivy's own garbage collection only knows the files its
+        process created, so these would otherwise stay forever (harmless, but disk).
+
+        Only called right after taking the writer lock: the lock holder is the only one who
+        writes or merges segments, so an unreferenced segment now is one nobody will commit.
+        """
+        directory = self._generation_dir(name)
+        try:
+            meta = json.loads((directory / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        live = {str(s.get("segment_id", "")).replace("-", "") for s in meta.get("segments", [])}
+        for entry in directory.iterdir():
+            stem = entry.name.split(".", 1)[0]
+            if SEGMENT_FILE.match(stem) and stem not in live:
+                entry.unlink(missing_ok=True)
+
+    @staticmethod
+    def _release_writer(writer: tantivy.IndexWriter) -> None:
+        """Join merge threads and drop the writer, which releases Tantivy's lock."""
+        try:
+            writer.wait_merging_threads()
+        except Exception:  # the writer is gone either way; the lock goes with it
+            logger.debug("Fehler beim Freigeben des Index-Schreibers", exc_info=True)
+
+    @contextmanager
+    def _writing(self, timeout: float | None = None) -> Iterator[tantivy.IndexWriter]:
+        with self._write_lock:
+            writer, _, _ = self._acquire_writer(self.lock_timeout if timeout is None else timeout)
+            try:
+                yield writer
+            except BaseException:
+                try:
+                    writer.rollback()
+                except Exception:
+                    logger.debug("Rollback fehlgeschlagen", exc_info=True)
+                raise
+            finally:
+                self._release_writer(writer)
+        self._searcher(force=False)  # this process sees its own commit when bulk returns
+
+    def bulk(self, index: Iterable[Document] = (), delete: Iterable[str] = ()) -> None:
+        """Upserts then deletes, in one commit (all or nothing)."""
+        ids = [str(i) for i in delete]
+        documents = [(str(doc["id"]), to_tantivy(doc)) for doc in index]  # convert before locking
+        if not documents and not ids:
+            return
+        try:
+            with self._writing() as writer:
+                for doc_id, document in documents:
+                    writer.delete_documents_by_term("id", doc_id)  # older versions only
+                    writer.add_document(document)
+                for doc_id in ids:
+                    writer.delete_documents_by_term("id", doc_id)
+                writer.commit()
+        except EngineUnavailable:
+            raise
+        except (ValueError, RuntimeError) as exc:
+            raise EngineUnavailable(f"Schreiben in den Suchindex fehlgeschlagen: {exc}") from exc
+
+    def clear(self) -> None:
+        try:
+            with self._writing() as writer:
+                writer.delete_all_documents()
+                writer.commit()
+        except (ValueError, RuntimeError) as exc:
+            raise EngineUnavailable(f"Leeren des Suchindex fehlgeschlagen: {exc}") from exc
+
+    def rebuild(self, documents: Iterable[Document]) -> int:
+        """Fill a new generation, switch the pointer, delete the old generations.
+
+        Order matters for other processes: the old generation's writer lock is held
+        throughout (no bulk can land in it and be lost), the new generation's lock until
+        the stale directories are gone (no second rebuild can start one we would delete).
+        """
+        with self._write_lock:
+            old_writer, _, _ = self._acquire_writer(REBUILD_LOCK_TIMEOUT)
+            new_name = self._new_generation_name()
+            new_writer: tantivy.IndexWriter | None = None
+            try:
+                try:
+                    new_index = self._create_index(new_name)
+                    new_writer = new_index.writer(heap_size=REBUILD_HEAP, num_threads=1)
+                    seen: set[str] = set()
+                    for doc in documents:
+                        doc_id = str(doc["id"])
+                        if doc_id in seen:
+                            new_writer.delete_documents_by_term("id", doc_id)
+                        seen.add(doc_id)
+                        new_writer.add_document(to_tantivy(doc))
+                    new_writer.commit()
+                    self._write_pointer(new_name)
+                except BaseException:
+                    if new_writer is not None:
+                        self._release_writer(new_writer)
+                    shutil.rmtree(self._generation_dir(new_name), ignore_errors=True)
+                    raise
+            finally:
+                self._release_writer(old_writer)
+            try:
+                self._remove_stale_generations(keep=new_name)
+            finally:
+                self._release_writer(new_writer)
+        self._searcher(force=True)
+        return len(seen)
+
+    # ----------------------------------------------------------------- queries
+
+    def _term(self, field: str, token: str) -> Query:
+        return Query.term_query(self.schema, field, token)
+
+    def _word_query(self, word: str) -> Query | None:
+        """All sub-words required ("Open-Data-Portal" → open, data, portal); each matches
+        exactly (stemmed, BM25 with field boosts), as compound part, or fuzzily."""
+        clauses = [q for sub in _SUBWORD.findall(word) if (q := self._subword_query(sub)) is not None]
+        if not clauses:
+            return None  # only stop words
+        if len(clauses) == 1:
+            return clauses[0]
+        return Query.boolean_query([(Occur.Must, q) for q in clauses])
+
+    def _subword_query(self, subword: str) -> Query | None:
+        alternatives: list[Query] = []
+        for spelling in _spellings(subword):
+            for token in _analyze(DE_TEXT, spelling):
+                distance = _fuzzy_distance(token)
+                for field, boost in TEXT_FIELDS.items():
+                    alternatives.append(Query.boost_query(self._term(field, token), boost))
+                    if distance:
+                        fuzzy = Query.fuzzy_term_query(self.schema, field, token, distance, True)
+                        alternatives.append(Query.boost_query(fuzzy, boost * FUZZY_BOOST))
+            parts = _analyze(DE_PARTS, spelling)
+            if len(parts) == 1:
+                alternatives.append(Query.boost_query(self._term(PARTS_FIELD, parts[0]), PARTS_BOOST))
+                if distance := _fuzzy_distance(parts[0]):
+                    fuzzy = Query.fuzzy_term_query(self.schema, PARTS_FIELD, parts[0], distance, True)
+                    alternatives.append(Query.boost_query(fuzzy, FUZZY_BOOST))
+            elif parts:  # a compound query word: all of its parts, anywhere in the document
+                both = Query.boolean_query([(Occur.Must, self._term(PARTS_FIELD, p)) for p in parts])
+                alternatives.append(Query.boost_query(both, PARTS_BOOST))
+        if not alternatives:
+            return None
+        return Query.disjunction_max_query(alternatives, tie_breaker=DISMAX_TIE)
+
+    def _phrase_query(self, phrase: str) -> Query | None:
+        tokens = [(t.position, t.text) for t in _analyzer(DE_TEXT).pre_tokenize(phrase).tokens]
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return self._word_query(phrase)
+        first = tokens[0][0]
+        words = [(position - first, text) for position, text in tokens]
+        alternatives = [
+            Query.boost_query(Query.phrase_query(self.schema, field, words), boost)
+            for field, boost in TEXT_FIELDS.items()
+        ]
+        return Query.disjunction_max_query(alternatives, tie_breaker=DISMAX_TIE)
+
+    def _text_query(self, parsed: ParsedText) -> Query | None:
+        """Every word and phrase required. None when there is nothing to match on (no text,
+        or only stop words), which means: all documents."""
+        clauses = [q for w in parsed.words if (q := self._word_query(w)) is not None]
+        clauses += [q for p in parsed.phrases if (q := self._phrase_query(p)) is not None]
+        if not clauses:
+            return None
+        if len(clauses) == 1:
+            return clauses[0]
+        return Query.boolean_query([(Occur.Must, q) for q in clauses])
+
+    def _facet_filter(self, facet_name: str, values: Iterable[str]) -> Query:
+        field = FACETS_BY_NAME[facet_name].field
+        return Query.boolean_query([(Occur.Should, self._term(field, v)) for v in dict.fromkeys(values)])
+
+    @staticmethod
+    def _combine(text: Query | None, filters: list[Query]) -> Query:
+        clauses = ([(Occur.Must, text)] if text is not None else []) + [(Occur.Must, f) for f in filters]
+        if not clauses:
+            return Query.all_query()
+        if len(clauses) == 1 and text is not None:
+            return text
+        return Query.boolean_query(clauses)
+
+    # ----------------------------------------------------------------- search
+
+    def search(self, request: SearchRequest) -> EngineResult:
+        started = time.perf_counter()
+        result = self._read("search", lambda searcher: self._search(searcher, request))
+        result.took_ms = round((time.perf_counter() - started) * 1000, 2)
+        return result
+
+    def _search(self, searcher: tantivy.Searcher, request: SearchRequest) -> EngineResult:
+        text = self._text_query(request.parsed)
+        selected = {
+            name: tuple(values) for name, values in request.filters.items() if values and name in FACETS_BY_NAME
+        }
+        filters = {name: self._facet_filter(name, values) for name, values in selected.items()}
+        query = self._combine(text, list(filters.values()))
+
+        total, addresses = self._ranked(searcher, query, request, has_text=text is not None)
+        hits = self._hits(searcher, addresses, text)
+        return EngineResult(total=total, hits=hits, facet_counts=self._facet_counts(searcher, text, filters, query))
+
+    def _ranked(
+        self, searcher: tantivy.Searcher, query: Query, request: SearchRequest, has_text: bool
+    ) -> tuple[int, list[tuple[float, tantivy.DocAddress]]]:
+        """(total, the page's (score, address)) in the requested order.
+
+        "neueste" (and "relevanz" without text, where all scores are equal) sorts in Python
+        over all matches by date from the fast field, then score: Tantivy's field ordering
+        cannot break ties by score. That is O(matches) on fast-field reads, fine for this
+        platform's tens of thousands of documents at most.
+        """
+        limit, offset = request.page_size, request.offset
+        if request.sort == "titel":
+            result = searcher.search(
+                query, limit=limit, offset=offset, order_by_field=SORT_FIELD, order=tantivy.Order.Asc
+            )
+            return result.count, [(0.0, address) for _, address in result.hits]
+        if request.sort == "relevanz" and has_text:
+            result = searcher.search(query, limit=limit, offset=offset)
+            return result.count, list(result.hits)
+        result = searcher.search(query, limit=max(searcher.num_docs, 1))
+        hits = list(result.hits)
+        dates = searcher.fast_field_values(DATE_SORT, [a for _, a in hits]) if hits else []
+        order = sorted(
+            range(len(hits)),
+            key=lambda i: (-(dates[i] or 0), -hits[i][0], hits[i][1].segment_ord, hits[i][1].doc),
+        )
+        return result.count, [hits[i] for i in order[offset : offset + limit]]
+
+    def _hits(
+        self, searcher: tantivy.Searcher, addresses: list[tuple[float, tantivy.DocAddress]], text: Query | None
+    ) -> list[EngineHit]:
+        generators: list[tuple[str, tantivy.SnippetGenerator]] = []
+        if text is not None and addresses:
+            # Body first; the parts field highlights whole compounds matched by a part
+            # ("Bürgerbeteiligung" for "Beteiligung"); the summary if the body has nothing.
+            for field in ("body", PARTS_FIELD, "summary"):
+                generator = tantivy.SnippetGenerator.create(searcher, text, self.schema, field)
+                generator.set_max_num_chars(SNIPPET_CHARS)
+                generators.append((field, generator))
+        hits = []
+        for score, address in addresses:
+            stored = searcher.doc(address)
+            source = source_of(stored)
+            hits.append(
+                EngineHit(id=source["id"], score=float(score), source=source, snippet=self._snippet(stored, generators))
+            )
+        return hits
+
+    @staticmethod
+    def _snippet(stored: tantivy.Document, generators: list[tuple[str, tantivy.SnippetGenerator]]) -> str:
+        body = str(stored.get_first("body") or "")
+        summary = str(stored.get_first("summary") or "")
+        for field, generator in generators:
+            value = summary if field == "summary" else body
+            if not value:
+                continue
+            document = stored if field != PARTS_FIELD else tantivy.Document(**{PARTS_FIELD: [body]})
+            rendered = snippet_html(generator.snippet_from_doc(document), value)
+            if rendered:
+                return rendered
+        return ""  # no highlight (e.g. only fuzzy matches): the service shows the summary
+
+    def _facet_counts(
+        self, searcher: tantivy.Searcher, text: Query | None, filters: dict[str, Query], query: Query
+    ) -> dict[str, dict[str, int]]:
+        """Disjunctive counts: each facet under the text and every *other* facet's filter.
+
+        Facets without a selection all see the full filter set, so they share one
+        aggregation; each facet with a selection needs its own, without its own filter.
+        """
+        counts: dict[str, dict[str, int]] = {}
+        unselected = {f.name: f.field for f in FACETS if f.name not in filters}
+        if unselected:
+            aggs = {name: {"terms": {"field": field, "size": FACET_BUCKETS}} for name, field in unselected.items()}
+            counts.update(self._buckets(searcher.aggregate(query, aggs)))
+        for name in filters:
+            others = [f for other, f in filters.items() if other != name]
+            aggs = {name: {"terms": {"field": FACETS_BY_NAME[name].field, "size": FACET_BUCKETS}}}
+            counts.update(self._buckets(searcher.aggregate(self._combine(text, others), aggs)))
+        return {f.name: counts.get(f.name, {}) for f in FACETS}
+
+    @staticmethod
+    def _buckets(result: dict[str, Any]) -> dict[str, dict[str, int]]:
+        return {
+            name: {str(b["key"]): int(b["doc_count"]) for b in agg.get("buckets", [])} for name, agg in result.items()
+        }
+
+    # ----------------------------------------------------------------- suggest
+
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Titles and tags with a word starting with ``prefix`` (case-insensitive).
+
+        Candidates come from a prefix query on the folded ``suggest`` field; the final
+        match is checked in Python on the stored strings. If the user typed an umlaut,
+        only strings with that umlaut qualify; ASCII input also finds the umlaut spelling
+        ("Burger" and "Buerger" find "Bürgerbus").
+        """
+        prefix = " ".join((prefix or "").split())
+        if len(prefix) < 2 or limit <= 0:
+            return []
+        return self._read("suggest", lambda searcher: self._suggest(searcher, prefix, limit))
+
+    def _suggest(self, searcher: tantivy.Searcher, prefix: str, limit: int) -> list[str]:
+        spellings = _spellings(prefix)
+        queries = []
+        for spelling in spellings:
+            tokens = _analyze(DE_SUGGEST, spelling)
+            if not tokens:
+                continue
+            *head, last = tokens
+            clauses = [(Occur.Must, self._term(SUGGEST_FIELD, t)) for t in head]
+            clauses.append((Occur.Must, Query.fuzzy_term_query(self.schema, SUGGEST_FIELD, last, 0, True, True)))
+            queries.append(Query.boolean_query(clauses))
+        if not queries:
+            return []
+        query = queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, q) for q in queries])
+        result = searcher.search(query, limit=SUGGEST_CANDIDATES)
+
+        typed_umlaut = not prefix.isascii()
+        exact = [_words(s) for s in spellings]
+        folded = [_words(fold(s)) for s in spellings]
+        found: dict[str, dict[str, Any]] = {}  # by casefolded text: de-duplicated
+        for rank, (_, address) in enumerate(result.hits):
+            stored = searcher.doc(address)
+            for candidate in [str(stored.get_first("title") or ""), *map(str, stored.get_all("tag"))]:
+                exact_match = self._word_start(_words(candidate), exact)
+                match = exact_match or ("" if typed_umlaut else self._word_start(_words(fold(candidate)), folded))
+                if not match:
+                    continue
+                entry = found.setdefault(
+                    candidate.casefold(),
+                    {
+                        "text": candidate,
+                        "start": match == "start",
+                        "exact": bool(exact_match),
+                        "count": 0,
+                        "rank": rank,
+                    },
+                )
+                entry["count"] += 1
+        # Strings that begin with the prefix, then exact (not only folded) matches, then
+        # tags shared by many matching documents, then the best-scoring documents' titles.
+        ranked = sorted(
+            found.values(),
+            key=lambda e: (not e["start"], not e["exact"], -e["count"], e["rank"], len(e["text"]), e["text"]),
+        )
+        return [entry["text"] for entry in ranked[:limit]]
+
+    @staticmethod
+    def _word_start(words: str, prefixes: list[str]) -> str:
+        """Where a prefix matches: "start" of ``words``, a later "word", or "" (nowhere)."""
+        for prefix in prefixes:
+            if words.startswith(prefix):
+                return "start"
+            if f" {prefix}" in words:
+                return "word"
+        return ""
+
+    # ----------------------------------------------------------------- more like this
+
+    def more_like_this(self, doc_id: str, limit: int = 4) -> list[EngineHit]:
+        """Documents sharing tags, action fields, sub-guidelines and title words, plus
+        Tantivy's term-statistics more-like-this on the text; never the document itself."""
+        return self._read("more_like_this", lambda searcher: self._more_like_this(searcher, str(doc_id), limit))
+
+    def _more_like_this(self, searcher: tantivy.Searcher, doc_id: str, limit: int) -> list[EngineHit]:
+        found = searcher.search(self._term("id", doc_id), limit=1)
+        if not found.hits or limit <= 0:
+            return []
+        address = found.hits[0][1]
+        stored = searcher.doc(address)
+        should: list[Query] = []
+        for value in stored.get_all("tag"):
+            should.append(Query.boost_query(self._term("tag", str(value)), 3.0))
+        for value in stored.get_all("action_field"):
+            should.append(Query.boost_query(self._term("action_field", str(value)), 2.0))
+        for value in map(str, stored.get_all("guideline")):
+            # Main guidelines are shared by half the corpus; sub-guidelines say more.
+            should.append(Query.boost_query(self._term("guideline", value), 1.0 if "." in value else 0.3))
+        for token in dict.fromkeys(_analyze(DE_TEXT, str(stored.get_first("title") or ""))):
+            for field, boost in TEXT_FIELDS.items():
+                should.append(Query.boost_query(self._term(field, token), boost * 0.5))
+        should.append(
+            Query.boost_query(
+                Query.more_like_this_query(
+                    address, min_doc_frequency=2, min_term_frequency=2, max_query_terms=25, min_word_length=4
+                ),
+                0.5,
+            )
+        )
+        query = Query.boolean_query([(Occur.Should, q) for q in should] + [(Occur.MustNot, self._term("id", doc_id))])
+        result = searcher.search(query, limit=limit)
+        hits = []
+        for score, hit_address in result.hits:
+            source = source_of(searcher.doc(hit_address))
+            if source["id"] != doc_id:
+                hits.append(EngineHit(id=source["id"], score=float(score), source=source))
+        return hits
+
+    # ----------------------------------------------------------------- stats
+
+    def stats(self) -> dict[str, Any]:
+        def collect(searcher: tantivy.Searcher) -> dict[str, Any]:
+            return {
+                "documents": searcher.num_docs,
+                "path": str(self.path),
+                "segments": searcher.num_segments,
+                "generation": self._generation,
+                "lock_waits": self.lock_waits,
+            }
+
+        return self._read("stats", collect)

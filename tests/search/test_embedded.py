@@ -1,0 +1,319 @@
+"""The embedded (Tantivy) engine: the shared contract, plus what only an on-disk index
+shared by several OS processes has to get right.
+
+The multi-process tests start real Python processes (``subprocess`` running ``CHILD``
+with ``django.setup()``), so they take a few seconds each; they always run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from search.engines.base import EngineUnavailable
+from search.engines.embedded import GENERATION_PATTERN, EmbeddedEngine
+from search.query import SearchRequest
+from tests.search.contract import EngineContract, hit_ids, run
+
+REPO = Path(__file__).resolve().parents[2]
+VISIBLE_WITHIN = 1.0  # seconds: the only time bound asserted here
+
+# A child process: one engine on the shared path, doing what ``argv[1]`` says.
+CHILD = r"""
+import json, os, sys, time
+from pathlib import Path
+import django
+django.setup()
+from search.engines.embedded import EmbeddedEngine
+
+def make_doc(doc_id, word, size=1):
+    return {"id": doc_id, "title": f"Testdokument {word}", "title_sort": f"testdokument {word}",
+            "summary": "Kurzfassung", "body": (f"{word} Laterne Sensor Daten " * size).strip(),
+            "content_type": ["projekt"], "guideline": ["1", "1.1"], "date": "2024-05-01", "tag": ["Test"]}
+
+WORDS = {"a": "ameisenhaufen", "b": "zitronenfalter"}
+mode, path = sys.argv[1], sys.argv[2]
+engine = EmbeddedEngine(path)
+if mode == "write":
+    prefix, bulks, size, go, started = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
+    while not os.path.exists(go):
+        time.sleep(0.005)
+    Path(started).touch()
+    for b in range(bulks):
+        engine.bulk(index=[make_doc(f"{prefix}{b * size + i}", WORDS[prefix]) for i in range(size)])
+    print(json.dumps({"lock_waits": engine.lock_waits}), flush=True)
+elif mode == "commit-one":
+    engine.search  # the engine is open; now commit one document and report
+    engine.bulk(index=[make_doc(sys.argv[3], sys.argv[4])])
+    print("committed", flush=True)
+    time.sleep(60)  # stay alive: visibility must not depend on the writer exiting
+elif mode == "stall-before-commit":
+    real = engine._acquire_writer
+
+    class Stalling:
+        def __init__(self, writer):
+            self.writer = writer
+        def __getattr__(self, name):
+            return getattr(self.writer, name)
+        def commit(self):
+            print("before-commit", flush=True)
+            time.sleep(3600)
+
+    def acquire(*args, **kwargs):
+        writer, name, index = real(*args, **kwargs)
+        return Stalling(writer), name, index
+
+    engine._acquire_writer = acquire
+    engine.bulk(index=[make_doc(f"k{i}", "verloren", size=40) for i in range(int(sys.argv[3]))])
+elif mode == "search-loop":
+    from search.query import SearchRequest
+    stop = sys.argv[3]
+    searches = errors = empty = 0
+    while not os.path.exists(stop):
+        try:
+            total = engine.search(SearchRequest(text="Daten")).total
+            searches += 1
+            empty += total == 0
+        except Exception as exc:
+            errors += 1
+            print(repr(exc), file=sys.stderr, flush=True)
+        if searches == 1 and not errors:
+            print("ready", flush=True)
+    print(json.dumps({"searches": searches, "errors": errors, "empty": empty}), flush=True)
+"""
+
+
+def child(*args: str) -> subprocess.Popen:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="cms.settings.test", PYTHONPATH=str(REPO))
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD, *map(str, args)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(process: subprocess.Popen, timeout: float = 60) -> str:
+    out, err = process.communicate(timeout=timeout)
+    assert process.returncode == 0, err[-3000:]
+    return out
+
+
+def unreferenced_segment_files(path: Path) -> list[str]:
+    """Segment files in the live generation that no commit references."""
+    generation = path / (path / "CURRENT").read_text()
+    meta = json.loads((generation / "meta.json").read_text())
+    live = {s["segment_id"].replace("-", "") for s in meta["segments"]}
+    return [f.name for f in generation.iterdir() if len(f.name.split(".")[0]) == 32 and f.name[:32] not in live]
+
+
+def make_doc(doc_id: str, word: str) -> dict:
+    return {
+        "id": doc_id,
+        "title": f"Testdokument {word}",
+        "summary": "",
+        "body": f"{word} Laterne",
+        "content_type": ["projekt"],
+        "date": "2024-01-01",
+        "title_sort": f"testdokument {word}",
+    }
+
+
+class TestEmbeddedContract(EngineContract):
+    @pytest.fixture(scope="class")
+    @classmethod
+    def make_engine(cls, tmp_path_factory):
+        return lambda: EmbeddedEngine(path=tmp_path_factory.mktemp("embedded-index"))
+
+
+# --------------------------------------------------------------------------- in-process
+
+
+def test_layout_pointer_and_generations(tmp_path):
+    engine = EmbeddedEngine(path=tmp_path / "index")
+    engine.bulk(index=[make_doc("1", "eins")])
+    first = (tmp_path / "index" / "CURRENT").read_text()
+    assert GENERATION_PATTERN.match(first)
+    engine.rebuild([make_doc("2", "zwei")])
+    second = (tmp_path / "index" / "CURRENT").read_text()
+    generations = [p.name for p in (tmp_path / "index").iterdir() if p.is_dir()]
+    assert second != first and generations == [second], "the old generation is removed"
+    stats = engine.stats()
+    assert stats["documents"] == 1 and stats["path"] == str(tmp_path / "index") and stats["segments"] >= 1
+    # A second engine object (as in another process) sees the same index.
+    assert hit_ids(EmbeddedEngine(path=tmp_path / "index")) == ["2"]
+
+
+def test_stop_words_only_and_empty_index(tmp_path):
+    engine = EmbeddedEngine(path=tmp_path / "index")
+    assert run(engine).total == 0 and engine.suggest("La") == [] and engine.more_like_this("1") == []
+    engine.bulk(index=[make_doc("1", "eins"), make_doc("2", "zwei")])
+    assert run(engine, "die und der").total == 2, "stop words alone do not restrict"
+    assert hit_ids(engine, "die eins") == ["1"]
+
+
+def test_query_errors_become_engine_unavailable(tmp_path, monkeypatch):
+    engine = EmbeddedEngine(path=tmp_path / "index")
+    engine.bulk(index=[make_doc("1", "eins")])
+
+    def broken(*args, **kwargs):
+        raise ValueError("kaputtes Segment")
+
+    monkeypatch.setattr(engine, "_search", broken)
+    with pytest.raises(EngineUnavailable, match="kaputtes Segment"):
+        engine.search(SearchRequest(text="eins"))
+
+
+def test_writer_gives_up_after_the_lock_timeout(tmp_path):
+    holder = EmbeddedEngine(path=tmp_path / "index")
+    holder.bulk(index=[make_doc("1", "eins")])
+    writer, _, _ = holder._acquire_writer(1.0)
+    try:
+        waiting = EmbeddedEngine(path=tmp_path / "index", lock_timeout=0.3)
+        with pytest.raises(EngineUnavailable, match="gesperrt"):
+            waiting.bulk(index=[make_doc("2", "zwei")])
+        assert waiting.lock_waits > 0
+    finally:
+        holder._release_writer(writer)
+    waiting.bulk(index=[make_doc("2", "zwei")])
+    assert sorted(hit_ids(holder)) == ["1", "2"]
+
+
+@pytest.mark.django_db
+def test_rebuild_while_searching_in_threads(demo_documents, tmp_path):
+    """Searches on the rebuilding engine object and on a second object for the same path
+    (another process's view) never fail and never come back empty."""
+    path = tmp_path / "index"
+    engine = EmbeddedEngine(path=path)
+    engine.rebuild(demo_documents)
+    other = EmbeddedEngine(path=path)
+    stop = threading.Event()
+    outcomes: list[tuple[str, object]] = []
+
+    def search_loop(target: EmbeddedEngine) -> None:
+        while not stop.is_set():
+            for text in ("Daten", ""):
+                try:
+                    outcomes.append(("total", target.search(SearchRequest(text=text)).total))
+                except Exception as exc:  # noqa: BLE001 - any failure is the finding
+                    outcomes.append(("error", repr(exc)))
+
+    threads = [threading.Thread(target=search_loop, args=(e,)) for e in (engine, other, other)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _ in range(5):
+            assert engine.rebuild(demo_documents) == len(demo_documents)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    errors = [o for kind, o in outcomes if kind == "error"]
+    assert not errors, errors[:3]
+    assert len(outcomes) > 10 and all(total > 0 for _, total in outcomes)
+
+
+# --------------------------------------------------------------------------- multi-process
+
+
+class TestSeveralProcesses:
+    """Real OS processes on one index directory (slow: each child imports Django)."""
+
+    def test_concurrent_writers_both_succeed(self, tmp_path):
+        path = tmp_path / "index"
+        engine = EmbeddedEngine(path=path)
+        engine.bulk(index=[make_doc("seed", "saat")])
+        go = tmp_path / "go"
+        started = [tmp_path / "started-a", tmp_path / "started-b"]
+        bulks, size = 15, 10
+        writers = [
+            child("write", path, prefix, bulks, size, go, mark) for prefix, mark in zip("ab", started, strict=True)
+        ]
+        # Hold the writer lock while both children start, so that each one has to wait.
+        writer, _, _ = engine._acquire_writer(5.0)
+        try:
+            go.touch()
+            deadline = time.monotonic() + 60
+            while not all(mark.exists() for mark in started) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(1.0)  # both are now in their first bulk, retrying
+        finally:
+            engine._release_writer(writer)
+        reports = [json.loads(finish(w).strip().splitlines()[-1]) for w in writers]
+        assert all(r["lock_waits"] > 0 for r in reports), reports
+        ids = hit_ids(engine)
+        assert len(ids) == len(set(ids)) == 1 + 2 * bulks * size
+        for word in ("ameisenhaufen", "zitronenfalter"):
+            assert run(engine, word).total == bulks * size
+
+    def test_commit_by_another_process_is_visible_within_a_second(self, tmp_path):
+        path = tmp_path / "index"
+        engine = EmbeddedEngine(path=path)
+        engine.bulk(index=[make_doc("1", "eins")])
+        assert run(engine, "Laterne").total == 1  # this process has a reader open
+        word = f"marker{uuid.uuid4().hex[:8]}"
+        writer = child("commit-one", path, "2", word)
+        try:
+            assert writer.stdout.readline().strip() == "committed", writer.stderr.read()[-3000:]
+            deadline = time.monotonic() + VISIBLE_WITHIN
+            found = False
+            while not found and time.monotonic() < deadline:
+                found = hit_ids(engine, word) == ["2"]
+                if not found:
+                    time.sleep(0.02)
+            assert found, "another process's commit was not visible within a second"
+        finally:
+            writer.kill()
+            writer.communicate()
+
+    def test_writer_killed_before_commit_corrupts_nothing(self, tmp_path):
+        path = tmp_path / "index"
+        engine = EmbeddedEngine(path=path)
+        committed = [make_doc(str(i), f"wort{i}") for i in range(20)]
+        engine.bulk(index=committed)
+        # Large enough that Tantivy flushes uncommitted segments to disk before the kill.
+        victim = child("stall-before-commit", path, 5000)
+        try:
+            line = victim.stdout.readline().strip()
+            assert line == "before-commit", victim.stderr.read()[-3000:]
+            os.kill(victim.pid, signal.SIGKILL)
+        finally:
+            victim.wait(timeout=30)
+        assert victim.returncode == -signal.SIGKILL
+        assert unreferenced_segment_files(path), "the victim had flushed uncommitted segments to disk"
+        for reader in (engine, EmbeddedEngine(path=path)):
+            assert sorted(hit_ids(reader), key=int) == [d["id"] for d in committed]
+            assert run(reader, "verloren").total == 0
+        # The kernel released the dead writer's lock: the next writer does not wait it out.
+        engine.bulk(index=[make_doc("neu", "danach")])
+        assert hit_ids(engine, "danach") == ["neu"]
+        assert engine.stats()["documents"] == len(committed) + 1
+        assert unreferenced_segment_files(path) == [], "the next writer swept the dead writer's segments"
+
+    @pytest.mark.django_db
+    def test_rebuild_while_another_process_searches(self, demo_documents, tmp_path):
+        path = tmp_path / "index"
+        engine = EmbeddedEngine(path=path)
+        engine.rebuild(demo_documents)
+        stop = tmp_path / "stop"
+        reader = child("search-loop", path, stop)
+        try:
+            assert reader.stdout.readline().strip() == "ready"
+            for _ in range(8):
+                engine.rebuild(demo_documents)
+        finally:
+            stop.touch()
+        report = json.loads(finish(reader).strip().splitlines()[-1])
+        assert report["errors"] == 0 and report["empty"] == 0, report
+        assert report["searches"] > 0
