@@ -389,6 +389,11 @@ class EmbeddedEngine(SearchEngine):
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, self.path / POINTER)
+        directory = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives a power cut
+        finally:
+            os.close(directory)
 
     @contextmanager
     def _engine_file_lock(self, timeout: float) -> Iterator[None]:
@@ -574,9 +579,22 @@ class EmbeddedEngine(SearchEngine):
             logger.debug("Fehler beim Freigeben des Index-Schreibers", exc_info=True)
 
     @contextmanager
-    def _writing(self, timeout: float | None = None) -> Iterator[tantivy.IndexWriter]:
-        with self._write_lock:
-            writer, _, _ = self._acquire_writer(self.lock_timeout if timeout is None else timeout)
+    def _thread_write_lock(self, timeout: float) -> Iterator[None]:
+        """Other threads of this process wait as long as other processes would, not forever
+        (a rebuild in one thread must not hang every request thread that saves a page)."""
+        if not self._write_lock.acquire(timeout=timeout):
+            raise EngineUnavailable(f"Suchindex {self.path} wird in diesem Prozess gerade beschrieben.")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
+    @contextmanager
+    def _writing(self) -> Iterator[tantivy.IndexWriter]:
+        started = time.monotonic()
+        with self._thread_write_lock(self.lock_timeout):
+            remaining = max(self.lock_timeout - (time.monotonic() - started), 0.0)
+            writer, _, _ = self._acquire_writer(remaining)
             try:
                 yield writer
             except BaseException:
@@ -587,7 +605,7 @@ class EmbeddedEngine(SearchEngine):
                 raise
             finally:
                 self._release_writer(writer)
-        self._searcher(force=False)  # this process sees its own commit when bulk returns
+        self._searcher()  # this process sees its own commit when bulk returns
 
     def bulk(self, index: Iterable[Document] = (), delete: Iterable[str] = ()) -> None:
         """Upserts then deletes, in one commit (all or nothing)."""
@@ -598,7 +616,8 @@ class EmbeddedEngine(SearchEngine):
         try:
             with self._writing() as writer:
                 for doc_id, document in documents:
-                    writer.delete_documents_by_term("id", doc_id)  # older versions only
+                    # Removes the earlier version; the add has a later opstamp and survives.
+                    writer.delete_documents_by_term("id", doc_id)
                     writer.add_document(document)
                 for doc_id in ids:
                     writer.delete_documents_by_term("id", doc_id)
@@ -623,7 +642,7 @@ class EmbeddedEngine(SearchEngine):
         throughout (no bulk can land in it and be lost), the new generation's lock until
         the stale directories are gone (no second rebuild can start one we would delete).
         """
-        with self._write_lock:
+        with self._thread_write_lock(REBUILD_LOCK_TIMEOUT):
             old_writer, _, _ = self._acquire_writer(REBUILD_LOCK_TIMEOUT)
             new_name = self._new_generation_name()
             new_writer: tantivy.IndexWriter | None = None
@@ -670,26 +689,31 @@ class EmbeddedEngine(SearchEngine):
         return Query.boolean_query([(Occur.Must, q) for q in clauses])
 
     def _subword_query(self, subword: str) -> Query | None:
+        """The best of: the stem in title^3/summary^2/body (BM25), the unstemmed word or all
+        its compound parts in the parts field, and fuzzy variants of both (constant score,
+        boosted low, so a real match always ranks above a typo match)."""
+        spellings = _spellings(subword)
+        stems = dict.fromkeys(t for s in spellings for t in _analyze(DE_TEXT, s))
+        part_lists = dict.fromkeys(tuple(_analyze(DE_PARTS, s)) for s in spellings)
         alternatives: list[Query] = []
-        for spelling in _spellings(subword):
-            for token in _analyze(DE_TEXT, spelling):
-                distance = _fuzzy_distance(token)
-                for field, boost in TEXT_FIELDS.items():
-                    alternatives.append(Query.boost_query(self._term(field, token), boost))
-                    if distance:
-                        fuzzy = Query.fuzzy_term_query(self.schema, field, token, distance, True)
-                        alternatives.append(Query.boost_query(fuzzy, boost * FUZZY_BOOST))
-            parts = _analyze(DE_PARTS, spelling)
+        for stem in stems:
+            distance = _fuzzy_distance(stem)
+            for field, boost in TEXT_FIELDS.items():
+                alternatives.append(Query.boost_query(self._term(field, stem), boost))
+                if distance:
+                    fuzzy = Query.fuzzy_term_query(self.schema, field, stem, distance, True)
+                    alternatives.append(Query.boost_query(fuzzy, boost * FUZZY_BOOST))
+        for parts in part_lists:
             if len(parts) == 1:
                 alternatives.append(Query.boost_query(self._term(PARTS_FIELD, parts[0]), PARTS_BOOST))
                 if distance := _fuzzy_distance(parts[0]):
                     fuzzy = Query.fuzzy_term_query(self.schema, PARTS_FIELD, parts[0], distance, True)
                     alternatives.append(Query.boost_query(fuzzy, FUZZY_BOOST))
             elif parts:  # a compound query word: all of its parts, anywhere in the document
-                both = Query.boolean_query([(Occur.Must, self._term(PARTS_FIELD, p)) for p in parts])
-                alternatives.append(Query.boost_query(both, PARTS_BOOST))
+                every = Query.boolean_query([(Occur.Must, self._term(PARTS_FIELD, p)) for p in parts])
+                alternatives.append(Query.boost_query(every, PARTS_BOOST))
         if not alternatives:
-            return None
+            return None  # a stop word
         return Query.disjunction_max_query(alternatives, tie_breaker=DISMAX_TIE)
 
     def _phrase_query(self, phrase: str) -> Query | None:
