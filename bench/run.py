@@ -369,9 +369,9 @@ def build_wagtail_pages(docs: list[dict[str, Any]]) -> dict[str, Any]:
     from django.utils import timezone
     from django.utils.html import escape
     from django.utils.text import slugify as django_slugify
-    from wagtail.search.models import IndexEntry
     from taggit.models import Tag
     from wagtail.models import Page
+    from wagtail.search.models import IndexEntry
 
     from bench.corpus import slugify
     from cms.core.site_setup import ensure_site_structure, section

@@ -86,3 +86,10 @@ def test_indicator_attainment_follows_direction(baseline, target, measured, expe
     to_dec = lambda v: None if v is None else Decimal(v)  # noqa: E731
     indicator = Indicator(name="x", baseline=to_dec(baseline), target=to_dec(target), measured=to_dec(measured))
     assert indicator.attained is expected
+
+
+def test_german_slugs_stay_readable():
+    from cms.core.text import german_slug
+
+    assert german_slug("Fernwartung der Straßenbeleuchtung") == "fernwartung-der-strassenbeleuchtung"
+    assert german_slug("Bürgerbus für Ältere in Haßfurt") == "buergerbus-fuer-aeltere-in-hassfurt"

@@ -19,7 +19,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image as PILImage
 from wagtail.documents import get_document_model
@@ -27,6 +26,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page
 
 from cms.core.site_setup import ensure_site_structure, section
+from cms.core.text import german_slug
 from cms.knowledge.models import ChecklistPage, GuideExampleProject, GuidePage
 from cms.projects.models import (
     EvaluationReportPage,
@@ -194,7 +194,7 @@ class Writer:
         if created:
             page = model(external_id=record["id"])
         page.title = record.get("title") or page.title
-        page.slug = record.get("slug") or page.slug or slugify(page.title)[:255]
+        page.slug = record.get("slug") or page.slug or german_slug(page.title)
         page.is_demo = bool(record.get("demo", False))
         assign(page)
         try:
@@ -230,7 +230,7 @@ class Writer:
         def assign(p: MunicipalityPage) -> None:
             p.municipality = registry_entry
             p.title = record.get("title") or registry_entry.name
-            p.slug = record.get("slug") or p.slug or slugify(registry_entry.name)
+            p.slug = record.get("slug") or p.slug or german_slug(registry_entry.name)
             p.smart_city_unit = record.get("smart_city_unit", "")
             p.intro = record.get("intro", "")
 

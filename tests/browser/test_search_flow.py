@@ -56,6 +56,8 @@ def test_search_tick_facet_remove_chip_open_result(page, live_server, indexed_co
     page.get_by_role("link", name="Fernwartung der Straßenbeleuchtung").first.click()
     assert "Fernwartung der Straßenbeleuchtung" in page.locator("h1").inner_text()
     assert page.locator(".demo-notice").is_visible()
+    similar = page.get_by_role("region", name="Ähnliche Projekte")
+    assert "Laternen-Monitoring in der Großstadt" in similar.inner_text()
     assert page.third_party_requests == []
 
 

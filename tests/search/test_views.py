@@ -115,3 +115,18 @@ def test_engine_down_degrades_to_database_search(client, engine, monkeypatch):
     assert "Suchmaschine ist gerade nicht erreichbar" in response.content.decode()
     data = api(client, "q=Laternen")
     assert data["engine"] == "datenbank" and data["degraded"] is True
+
+
+def test_similar_projects_tag_lists_other_projects(engine, demo_documents):
+    source = next(d for d in demo_documents if d["content_type"] == ["projekt"])
+    similar = engine.more_like_this(source["id"], 4)
+    assert similar and all(h.id != source["id"] for h in similar)
+
+    from search.templatetags.search_tags import similar_projects
+
+    class Stub:
+        pk = int(source["id"])
+
+    context = similar_projects(Stub())
+    assert context["results"] and all(r.type == "projekt" for r in context["results"])
+    assert source["title"] not in [r.title for r in context["results"]]
