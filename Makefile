@@ -24,6 +24,7 @@ node_modules/.installed: package.json package-lock.json
 setup: $(BIN)/.installed
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py createcachetable
 	$(PY) manage.py setup_demo
 	$(PY) manage.py search_rebuild --if-needed
 

@@ -17,6 +17,8 @@ urlpatterns = [
     path("charta/", include("cms.core.taxonomy_urls")),
     path("gemeindegroesse/<slug:size_class>/", core_views.size_class_detail, name="size_class"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("zugang/", include("cms.access.urls")),
+    path("kontakt/", include("cms.contact.urls")),
 ]
 
 if settings.DEBUG:

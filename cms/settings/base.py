@@ -36,6 +36,9 @@ INSTALLED_APPS = [
     "cms.projects",
     "cms.knowledge",
     "cms.exchange",
+    "cms.accounts",
+    "cms.access",
+    "cms.contact",
     "search",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -166,3 +169,12 @@ SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "embedded")
 SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", DATA_DIR / "search-index"))
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "smartcity")
+
+# Rate limits (access requests, contact relay) must hold across server processes, so the
+# default cache lives in the database; `make run` creates the table.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "platform_cache",
+    }
+}

@@ -18,3 +18,4 @@ WHITENOISE_AUTOREFRESH = True
 import tempfile  # noqa: E402
 
 SEARCH_INDEX_DIR = Path(tempfile.mkdtemp(prefix="smartcity-search-test-"))  # noqa: F405
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
