@@ -86,6 +86,7 @@ def setup_django(data_dir: Path, engine_kind: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
+    call_command("createcachetable", verbosity=0)
     call_command("load_registry", skip_municipalities=True, verbosity=0)
 
 

@@ -14,6 +14,8 @@ urlpatterns = [
     # The search layer sits above cms; it is wired in by name only, never imported here.
     path("suche/", include("search.urls")),
     path("api/v1/", include("search.api_urls")),
+    path("", include("search.map_urls")),
+    path("", include("search.comparable_urls")),
     path("charta/", include("cms.core.taxonomy_urls")),
     path("gemeindegroesse/<slug:size_class>/", core_views.size_class_detail, name="size_class"),
     path("healthz", core_views.healthz, name="healthz"),

@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "contact"
+
+urlpatterns = [
+    path("projekt/<int:page_id>/", views.project_contact, name="project"),
+]
