@@ -21,6 +21,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("zugang/", include("cms.access.urls")),
     path("kontakt/", include("cms.contact.urls")),
+    path("nachnutzen/", include("cms.replication.urls")),
 ]
 
 if settings.DEBUG:

@@ -40,4 +40,3 @@ def build_message(project, data: dict, project_url: str) -> EmailMessage:
 def send_relay(project, data: dict, project_url: str) -> None:
     """Send now; raises whatever the mail backend raises."""
     build_message(project, data, project_url).send(fail_silently=False)
-

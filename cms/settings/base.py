@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "cms.accounts",
     "cms.access",
     "cms.contact",
+    "cms.replication",
     "search",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

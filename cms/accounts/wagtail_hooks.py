@@ -1,0 +1,104 @@
+"""Admin hooks that enforce ``cms.accounts.policy`` and word the review workflow in German.
+
+Wagtail runs these after its own permission checks, so a request that reaches them is one
+Wagtail would allow; what they refuse gets a 403 page that says why, instead of Wagtail's
+generic redirect to the dashboard.
+"""
+
+from __future__ import annotations
+
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from wagtail import hooks
+from wagtail.admin.action_menu import SubmitForModerationMenuItem
+from wagtail.models import Page
+
+from . import policy
+
+
+def forbidden(request, reason, page: Page | None = None) -> TemplateResponse:
+    return TemplateResponse(
+        request,
+        "accounts/permission_denied.html",
+        {"page_title": _("Keine Berechtigung"), "header_icon": "lock", "reason": reason, "page": page},
+        status=403,
+    )
+
+
+@hooks.register("before_create_page")
+def check_create_page(request, parent_page, page_class):
+    if reason := policy.check_create(request.user, parent_page, page_class):
+        return forbidden(request, reason, parent_page)
+
+
+@hooks.register("before_edit_page")
+def check_edit_page(request, page):
+    if reason := policy.check_edit(request.user, page):
+        return forbidden(request, reason, page)
+    if request.method == "POST":
+        posted = request.POST.get("municipality")
+        if reason := policy.check_municipality_binding(request.user, page, posted):
+            return forbidden(request, reason, page)
+
+
+@hooks.register("before_delete_page")
+def check_delete_page(request, page):
+    if reason := policy.check_delete(request.user, page):
+        return forbidden(request, reason, page)
+
+
+@hooks.register("before_move_page")
+def check_move_page(request, page, destination):
+    if reason := policy.check_move(request.user, page, destination):
+        return forbidden(request, reason, page)
+
+
+@hooks.register("before_copy_page")
+def check_copy_page(request, page):
+    destination = None
+    if request.method == "POST" and request.POST.get("new_parent_page", "").isdigit():
+        destination = Page.objects.filter(pk=request.POST["new_parent_page"]).first()
+    with_subpages = request.method == "POST" and bool(request.POST.get("copy_subpages"))
+    if reason := policy.check_copy(request.user, page, destination, with_subpages=with_subpages):
+        return forbidden(request, reason, page)
+
+
+@hooks.register("before_bulk_action")
+def check_bulk_page_action(request, action_type, objects, action_class_instance):
+    """Bulk delete and move bypass the single-page hooks; apply the same rules per page."""
+    if not issubclass(action_class_instance.model, Page):
+        return None
+    for page in objects:
+        if action_type == "delete":
+            reason = policy.check_delete(request.user, page)
+        elif action_type == "move":
+            destination = action_class_instance.cleaned_form.cleaned_data["chooser"]
+            reason = policy.check_move(request.user, page, destination)
+        else:
+            reason = None  # publishing and unpublishing are Wagtail's publish permission alone
+        if reason:
+            return forbidden(request, reason, page)
+    return None
+
+
+class ReviewSubmitMenuItem(SubmitForModerationMenuItem):
+    """ "Zur Prüfung einreichen" instead of Wagtail's "In <Workflowname> einreichen", which
+    reads wrongly with a German workflow name ("In Redaktionelle Prüfung einreichen")."""
+
+    def get_context_data(self, parent_context):
+        context = super().get_context_data(parent_context)
+        page = context.get("page")
+        state = page.current_workflow_state if page is not None and page.pk else None
+        if state is not None and state.status == state.STATUS_NEEDS_CHANGES:
+            context["label"] = _("Erneut zur Prüfung einreichen")
+        else:
+            context["label"] = _("Zur Prüfung einreichen")
+        return context
+
+
+@hooks.register("construct_page_action_menu")
+def word_submit_for_review(menu_items, request, context):
+    for index, item in enumerate(menu_items):
+        if type(item) is SubmitForModerationMenuItem:
+            replacement = ReviewSubmitMenuItem(order=item.order)
+            menu_items[index] = replacement
