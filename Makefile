@@ -46,5 +46,10 @@ test: $(BIN)/.installed node_modules/.installed lint
 		DATABASE_URL="$$POSTGRES_TEST_URL" DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest -m "not browser"; \
 	fi
 
+# Search benchmark (10k/100k synthetic documents, engine, JSON API, Wagtail baseline);
+# writes bench/results.json and bench/results.md. Quick smoke run: $(PY) bench/run.py --quick
+bench: $(BIN)/.installed
+	$(PY) bench/run.py
+
 clean-data:
 	rm -rf var

@@ -438,19 +438,27 @@ class CorpusGenerator:
         self.seed = seed
         self.rng = random.Random(seed)
         tax = taxonomy()
-        self.compounds = Zipf(_compounds(seed), s=0.9)
+        compounds = _compounds(seed)
+        # A document is about one or two topics (popular topics are more frequent) and
+        # mentions other compounds in passing (a flatter distribution): a topic word then
+        # occurs in a few percent of the documents, not in most of them.
+        self.topics = Zipf(compounds, s=0.9)
+        background = list(compounds)
+        random.Random(seed ^ 0xBEEF).shuffle(background)  # its frequent words are not the frequent topics
+        self.compounds = Zipf(background, s=0.5)
+        self.topic: tuple[str, ...] = ()
         self.nouns = Zipf(NOUNS, s=0.8)
-        self.phrases = Zipf(PHRASE_NOUNS, s=0.7)
+        self.phrases = Zipf(PHRASE_NOUNS, s=0.3)
         self.adjectives = Zipf(ADJECTIVES, s=0.7)
         self.verbs = Zipf(VERBS, s=0.6)
         self.infinitives = Zipf(INFINITIVES, s=0.5)
         self.targets = Zipf(TARGETS, s=0.6)
         self.orgs = Zipf(ORGS, s=0.6)
         self.places = Zipf(PLACES, s=0.6)
-        self.tech = Zipf(TECH, s=0.7)
+        self.tech = Zipf(TECH, s=0.4)
         self.funders = Zipf(FUNDERS, s=0.8)
         self.fillers = Zipf(STOP_FILLERS, s=0.5)
-        self.tags = Zipf(TAGS, s=0.85)
+        self.tags = Zipf(TAGS, s=0.6)
         self.sub_guidelines = Zipf(tax["sub_guidelines"], s=0.4)
         self.leitbild = Zipf(tax["leitbild"], s=0.5)
         self.recommendation = Weighted(
@@ -467,11 +475,16 @@ class CorpusGenerator:
 
     # ----------------------------------------------------------------- text
 
+    def compound(self) -> str:
+        if self.topic and self.rng.random() < 0.5:
+            return self.topic[int(self.rng.random() * len(self.topic))]
+        return self.compounds.pick(self.rng)
+
     def noun(self) -> str:
         r = self.rng.random()
-        if r < 0.5:
-            return self.compounds.pick(self.rng)
-        if r < 0.58:
+        if r < 0.35:
+            return self.compound()
+        if r < 0.40:
             return self.phrases.pick(self.rng)
         return self.nouns.pick(self.rng)
 
@@ -483,8 +496,8 @@ class CorpusGenerator:
             "n": self.noun(),
             "n2": self.noun(),
             "n3": self.noun(),
-            "c": self.compounds.pick(rng),
-            "c2": self.compounds.pick(rng),
+            "c": self.compound(),
+            "c2": self.compound(),
             "v": self.verbs.pick(rng),
             "i": self.infinitives.pick(rng),
             "i2": self.infinitives.pick(rng),
@@ -522,8 +535,8 @@ class CorpusGenerator:
         }.get(kind, TITLES)
         template = templates[int(rng.random() * len(templates))]
         return template.format(
-            C=self.compounds.pick(rng),
-            C2=self.compounds.pick(rng),
+            C=self.topic[0],
+            C2=self.topic[-1] if len(self.topic) > 1 else self.compounds.pick(rng),
             A=_cap(self.adjectives.pick(rng)),
             a=self.adjectives.pick(rng),
             n=self.noun(),
@@ -540,6 +553,7 @@ class CorpusGenerator:
     def document(self, number: int) -> Document:
         rng = self.rng
         kind = self.content_types.pick(rng)
+        self.topic = tuple(dict.fromkeys(self.topics.pick(rng) for _ in range(1 + int(rng.random() * 2))))
         year = self.years.pick(rng)
         day = date(year, 1, 1) + timedelta(days=int(rng.random() * (180 if year == 2026 else 365)))
         doc: Document = {

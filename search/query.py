@@ -20,7 +20,14 @@ MAX_PAGE = 500
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20
 MAX_VALUES_PER_FACET = 30
-SORTS = {"relevanz": _("Relevanz"), "neueste": _("Neueste zuerst"), "titel": _("Titel A–Z")}
+SORTS = {
+    "relevanz": _("Relevanz"),
+    "neueste": _("Neueste zuerst"),
+    "titel": _("Titel A–Z"),
+    # Only offered with a municipality (``kommune``); the page labels it "passend für <Name>".
+    "passend": _("passend für Ihre Kommune"),
+}
+AGS_PATTERN = re.compile(r"^\d{8}$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class SearchRequest:
     sort: str = "relevanz"
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
+    kommune: str = ""  # the visitor's municipality (AGS), for sort "passend" and comparability marks
 
     @property
     def offset(self) -> int:
@@ -126,6 +134,29 @@ def _all(params: Mapping, name: str) -> list[str]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
+def _municipality_exists(ags: str) -> bool:
+    from registry.models import Municipality  # imported late: this module loads before the apps
+
+    return Municipality.objects.filter(ags=ags).exists()
+
+
+def _kommune(params: Mapping, errors: dict[str, str]) -> str:
+    raw = (_first(params, "kommune") or "").strip()
+    if not raw:
+        return ""
+    if not AGS_PATTERN.match(raw):
+        errors["kommune"] = _(
+            "„%(value)s“ ist kein Amtlicher Gemeindeschlüssel: erwartet werden acht Ziffern, z. B. 08315084."
+        ) % {"value": raw[:20]}
+        return ""
+    if not _municipality_exists(raw):
+        errors["kommune"] = _("Zum Gemeindeschlüssel %(value)s gibt es keine Kommune im Gemeindeverzeichnis.") % {
+            "value": raw
+        }
+        return ""
+    return raw
+
+
 def parse_request(params: Mapping) -> SearchRequest:
     """Validate request parameters (a QueryDict or a dict of lists) into a SearchRequest."""
     errors: dict[str, str] = {}
@@ -167,11 +198,18 @@ def parse_request(params: Mapping) -> SearchRequest:
             "allowed": ", ".join(SORTS),
         }
         sort = "relevanz"
+    kommune = _kommune(params, errors)
+    if sort == "passend" and not kommune and "kommune" not in errors:
+        errors["sort"] = _(
+            "Die Sortierung „passend“ braucht Ihre Kommune: Wählen Sie sie unter „Meine Kommune“ "
+            "oder geben Sie kommune=<Gemeindeschlüssel> an."
+        )
+        sort = "relevanz"
     page = _int(params, "page", 1, 1, MAX_PAGE, errors)
     page_size = _int(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
     if errors:
         raise RequestError(errors)
-    return SearchRequest(text=text, filters=filters, sort=sort, page=page, page_size=page_size)
+    return SearchRequest(text=text, filters=filters, sort=sort, page=page, page_size=page_size, kommune=kommune)
 
 
 def facet_names() -> list[str]:

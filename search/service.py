@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from cms.projects.models import ProjectStatus
+from registry.comparability import Comparison, Profile, explain, format_number
 from registry.size_class import SizeClass
 
+from . import comparable
 from .documents import INDEXED_MODELS, document_for
 from .engines import EngineHit, EngineUnavailable, get_engine
 from .facets import CONTENT_TYPES, FACETS, Facet
@@ -74,6 +76,10 @@ class Result:
     status_label: str
     date: str
     source: dict = field(repr=False, default_factory=dict)
+    # Set when the request names the visitor's municipality (``kommune``).
+    comparability: float | None = None  # 0–100, registry.comparability.score
+    comparable: bool = False  # score >= registry.comparability.COMPARABLE_THRESHOLD
+    comparison_text: str = ""  # e.g. "Kleinstadt wie Sie, 11.800 Einwohner, ländlich, Bayern"
 
 
 @dataclass
@@ -86,10 +92,13 @@ class SearchResponse:
     took_ms: float
     degraded: bool = False
     notice: str = ""
+    kommune: Profile | None = None  # the visitor's municipality, if the request names one
+    window: int | None = None  # only this many hits can be paged through (sort "passend")
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.request.page_size))
+        reachable = self.total if self.window is None else min(self.total, self.window)
+        return max(1, -(-reachable // self.request.page_size))
 
     def facet(self, name: str) -> FacetGroup | None:
         return next((g for g in self.facets if g.name == name), None)
@@ -158,21 +167,60 @@ def facet_groups(request: SearchRequest, counts: dict[str, dict[str, int]]) -> l
     return groups
 
 
+def _mark(result: Result, mine: Profile, other: Profile, comparison: Comparison) -> Result:
+    result.comparability = comparison.score
+    result.comparable = comparison.comparable
+    result.comparison_text = explain(mine, other)
+    return result
+
+
+def _profile(ags: str) -> Profile | None:
+    municipality = comparable.get_municipality(ags)
+    return Profile.from_municipality(municipality) if municipality else None
+
+
 def search(request: SearchRequest, engine=None) -> SearchResponse:
     engine = engine or get_engine()
     started = time.perf_counter()
+    mine = _profile(request.kommune) if request.kommune else None
+    passend = request.sort == "passend" and mine is not None
     try:
-        raw = engine.search(request)
+        if passend:
+            # Re-rank the first RERANK_LIMIT hits of the filtered query (relevance order) by
+            # comparability, from the stored municipality fields: no database query per hit.
+            raw = engine.search(replace(request, sort="relevanz", page=1, page_size=comparable.RERANK_LIMIT))
+        else:
+            raw = engine.search(request)
     except EngineUnavailable as exc:
         logger.warning("Suchmaschine nicht erreichbar, Datenbank-Ersatzsuche: %s", exc)
         return fallback_search(request, engine_name=engine.name, started=started)
+    hits = list(raw.hits)
+    compared = comparable.compare_documents(mine, [h.source for h in hits]) if mine else [None] * len(hits)
+    positions = list(range(len(hits)))
+    notice = ""
+    if passend:
+        positions = comparable.passend_order(compared)[request.offset : request.offset + request.page_size]
+        if raw.total > comparable.RERANK_LIMIT:
+            notice = _(
+                "Nach Passung sortiert sind die %(limit)s relevantesten von %(total)s Treffern; "
+                "grenzen Sie die Suche ein, um alle zu sehen."
+            ) % {"limit": format_number(comparable.RERANK_LIMIT), "total": format_number(raw.total)}
+    results = []
+    for i in positions:
+        result = result_from_hit(hits[i])
+        if mine is not None and compared[i] is not None:
+            _mark(result, mine, *compared[i])
+        results.append(result)
     return SearchResponse(
         request=request,
         total=raw.total,
-        results=[result_from_hit(h) for h in raw.hits],
+        results=results,
         facets=facet_groups(request, raw.facet_counts),
         engine=engine.name,
         took_ms=round(raw.took_ms or (time.perf_counter() - started) * 1000, 2),
+        notice=notice,
+        kommune=mine,
+        window=comparable.RERANK_LIMIT if passend else None,
     )
 
 

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET
 
 from registry.models import Guideline
 
-from . import service
+from . import comparable, service
 from .facets import FACETS
 from .query import MAX_QUERY_CHARS, SORTS, RequestError, SearchRequest, parse_request
 
-STATE_PARAMS = ("q", "sort", *(f.name for f in FACETS))
+STATE_PARAMS = ("q", "sort", "kommune", *(f.name for f in FACETS))
 
 
 def _params(request: SearchRequest) -> list[tuple[str, str]]:
@@ -25,6 +25,8 @@ def _params(request: SearchRequest) -> list[tuple[str, str]]:
         items.append(("q", request.text))
     for facet in FACETS:
         items += [(facet.name, value) for value in request.selected(facet.name)]
+    if request.kommune:
+        items.append(("kommune", request.kommune))
     if request.sort != "relevanz":
         items.append(("sort", request.sort))
     return items
@@ -36,7 +38,7 @@ def url_for(request: SearchRequest, **changes) -> str:
         name, value = changes["toggle"]
         params = [p for p in params if p != (name, value)] if (name, value) in params else params + [(name, value)]
     if "drop_facets" in changes:
-        params = [p for p in params if p[0] in ("q", "sort")]
+        params = [p for p in params if p[0] in ("q", "sort", "kommune")]
     if "sort" in changes:
         params = [p for p in params if p[0] != "sort"] + (
             [("sort", changes["sort"])] if changes["sort"] != "relevanz" else []
@@ -44,6 +46,12 @@ def url_for(request: SearchRequest, **changes) -> str:
     if "page" in changes and changes["page"] > 1:
         params.append(("page", str(changes["page"])))
     return "?" + urlencode(params) if params else "?"
+
+
+def _sort_label(key: str, label: str, kommune) -> str:
+    if key == "passend" and kommune is not None:
+        return _("passend für %(name)s") % {"name": kommune.name}
+    return str(label)
 
 
 def _guideline_tree(response: service.SearchResponse) -> list[dict]:
@@ -61,10 +69,22 @@ def _guideline_tree(response: service.SearchResponse) -> list[dict]:
     return tree
 
 
+def _with_remembered_kommune(request: HttpRequest):
+    """The query parameters, plus the municipality remembered in the session if the URL has none."""
+    if request.GET.get("kommune"):
+        return request.GET
+    municipality = comparable.remembered(request)
+    if municipality is None:
+        return request.GET
+    params = request.GET.copy()
+    params["kommune"] = municipality.ags
+    return params
+
+
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     try:
-        search_request = parse_request(request.GET)
+        search_request = parse_request(_with_remembered_kommune(request))
         errors: dict[str, str] = {}
     except RequestError as exc:
         errors = exc.errors
@@ -73,6 +93,9 @@ def search(request: HttpRequest) -> HttpResponse:
             search_request = parse_request({"q": [search_request.text]})
         except RequestError:
             search_request = SearchRequest()
+    kommune = comparable.get_municipality(search_request.kommune) if search_request.kommune else None
+    if kommune is not None and request.GET.get("kommune") == kommune.ags:
+        comparable.remember(request, kommune)  # ?kommune=<AGS> in the URL is remembered
     response = service.search(search_request)
     chips = []
     for group in response.facets:
@@ -92,8 +115,11 @@ def search(request: HttpRequest) -> HttpResponse:
         "chips": chips,
         "reset_url": url_for(search_request, drop_facets=True),
         "sorts": [
-            (key, label, url_for(search_request, sort=key), key == search_request.sort) for key, label in SORTS.items()
+            (key, _sort_label(key, label, kommune), url_for(search_request, sort=key), key == search_request.sort)
+            for key, label in SORTS.items()
+            if key != "passend" or kommune is not None
         ],
+        "kommune": kommune,
         "guideline_tree": _guideline_tree(response),
         "toggle": lambda name, value: url_for(search_request, toggle=(name, value)),
         "page_urls": {
@@ -119,6 +145,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
     except RequestError as exc:
         return _json_errors(exc.errors)
     response = service.search(search_request)
+    kommune = response.kommune
     return JsonResponse(
         {
             "total": response.total,
@@ -128,6 +155,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
             "took_ms": response.took_ms,
             "degraded": response.degraded,
             "notice": response.notice,
+            **({"kommune": {"ags": kommune.ags, "name": kommune.name}} if kommune is not None else {}),
             "results": [
                 {
                     "id": r.id,
@@ -139,6 +167,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
                     "municipality": r.municipality,
                     "status": r.status,
                     "date": r.date,
+                    **({"comparable": r.comparable, "comparability": r.comparability} if kommune is not None else {}),
                 }
                 for r in response.results
             ],

@@ -7,12 +7,16 @@ requests only), never through editing the status field.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.admin.utils import quote
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import View
@@ -20,6 +24,7 @@ from wagtail.admin import messages
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
+from wagtail.admin.views.generic import history
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
@@ -56,7 +61,10 @@ class DecisionUrlsMixin:
         elif services.can_resend_invitation(instance):
             buttons.append(
                 button_class(
-                    _("Einladung erneut senden"), url=reverse(self.resend_url_name, args=[pk]), icon_name="mail", **kwargs
+                    _("Einladung erneut senden"),
+                    url=reverse(self.resend_url_name, args=[pk]),
+                    icon_name="mail",
+                    **kwargs,
                 )
             )
         return buttons
@@ -77,9 +85,31 @@ class AccessRequestInspectView(DecisionUrlsMixin, generic.InspectView):
     def get_consent_display_value(self):
         return _("Ja") if self.object.consent else _("Nein")
 
+    def get_field_display_value(self, field_name, field):
+        value = super().get_field_display_value(field_name, field)
+        if value is None or value == "":
+            return "–"
+        if isinstance(value, datetime):
+            # Local time, like everywhere else in the admin (the generic view shows UTC here).
+            return date_format(localtime(value), "DATETIME_FORMAT")
+        return value
+
     @cached_property
     def header_buttons(self):
         return self.decision_buttons(self.object, HeaderButton)
+
+
+class AccessRequestHistoryView(history.HistoryView):
+    inspect_url_name = None
+
+    @cached_property
+    def header_buttons(self):
+        # The generic "Edit" button would lead nowhere: requests are not edited, only decided.
+        return [
+            HeaderButton(
+                _("Ansehen"), url=reverse(self.inspect_url_name, args=[quote(self.object.pk)]), icon_name="info-circle"
+            )
+        ]
 
 
 class DecisionView(DecisionUrlsMixin, WagtailAdminTemplateMixin, View):
@@ -156,7 +186,9 @@ class DecisionView(DecisionUrlsMixin, WagtailAdminTemplateMixin, View):
         if outcome.sent is False:
             messages.warning(
                 self.request,
-                _("%(success)s Die E-Mail an %(email)s konnte jedoch nicht versendet werden; bitte später erneut senden.")
+                _(
+                    "%(success)s Die E-Mail an %(email)s konnte jedoch nicht versendet werden; bitte später erneut senden."
+                )
                 % {"success": success, "email": self.object.email},
             )
         else:
@@ -223,6 +255,7 @@ class AccessRequestViewSet(ModelViewSet):
     inspect_view_enabled = True
     index_view_class = AccessRequestIndexView
     inspect_view_class = AccessRequestInspectView
+    history_view_class = AccessRequestHistoryView
     list_display = [
         "name",
         "email",

@@ -60,11 +60,10 @@ HINTS = {
     "name": _("Vor- und Nachname, so wie er im Konto erscheinen soll."),
     "email": _("Bitte die dienstliche Adresse Ihrer Verwaltung oder Einrichtung, keine private Adresse."),
     "municipality_query": _(
-        "Name der Kommune oder der 8-stellige Amtliche Gemeindeschlüssel (AGS), z. B. „Buxtehude“ oder „03359010“. "
-        "Bei Rolle Forschung freiwillig."
+        "Name der Kommune oder der 8-stellige Amtliche Gemeindeschlüssel (AGS), z. B. „Buxtehude“ oder „03359010“."
     ),
-    "organisation": _("Nur bei Rolle Forschung: Hochschule, Institut oder Forschungseinrichtung."),
-    "consent": _("Die Datenschutzhinweise erklären, wofür wir Ihre Angaben verwenden und wann wir sie löschen."),
+    "organisation": _("Hochschule, Institut oder Forschungseinrichtung."),
+    "consent": _("Die Datenschutzhinweise erklären, wofür wir Ihre Angaben verwenden."),
     "message": _("Höchstens 2000 Zeichen, z. B. Ihre Funktion oder welche Projekte Sie eintragen möchten."),
 }
 
@@ -126,8 +125,12 @@ class AccessRequestForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": MESSAGE_MAX_LENGTH}),
     )
     consent = forms.BooleanField(
-        label=_("Ich habe die Datenschutzhinweise gelesen und bin einverstanden, dass meine Angaben zur Bearbeitung der Anfrage gespeichert werden."),
-        error_messages={"required": _("Bitte stimmen Sie den Datenschutzhinweisen zu, damit wir Ihre Anfrage bearbeiten können.")},
+        label=_(
+            "Ich habe die Datenschutzhinweise gelesen und bin einverstanden, dass meine Angaben zur Bearbeitung der Anfrage gespeichert werden."
+        ),
+        error_messages={
+            "required": _("Bitte stimmen Sie den Datenschutzhinweisen zu, damit wir Ihre Anfrage bearbeiten können.")
+        },
     )
     # Honeypot: hidden from people (CSS, aria-hidden, no tab stop); bots fill in every field.
     website = forms.CharField(
@@ -145,6 +148,7 @@ class AccessRequestForm(forms.Form):
         self.more_candidates = False
         self.chosen_ags = ""
         self.fields["municipality_query"].widget.attrs["data-lookup-url"] = reverse("access:municipalities")
+        self._describe_widgets()  # hints already on the empty form; errors are added by full_clean
 
     # -- accessibility ---------------------------------------------------------------------
     def full_clean(self):
@@ -153,11 +157,12 @@ class AccessRequestForm(forms.Form):
 
     def _describe_widgets(self):
         """Link hints and errors to their inputs, so screen readers announce them with the field."""
+        errors = self._errors or {}
         for name, field in self.fields.items():
             ids = []
             if name in HINTS:
                 ids.append(f"{name}-hint")
-            if self.errors.get(name):
+            if errors.get(name):
                 ids.append(f"{name}-error")
                 field.widget.attrs["aria-invalid"] = "true"
             if ids:

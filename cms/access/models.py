@@ -43,9 +43,7 @@ class AccessRequest(models.Model):
     message = models.TextField(_("Nachricht"), max_length=MESSAGE_MAX_LENGTH, blank=True)
     consent = models.BooleanField(_("Einwilligung in die Datenschutzhinweise"), default=False)
     consent_at = models.DateTimeField(_("Einwilligung erteilt am"), null=True, blank=True)
-    status = models.CharField(
-        _("Status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    status = models.CharField(_("Status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     created_at = models.DateTimeField(_("Eingegangen am"), auto_now_add=True)
     decided_at = models.DateTimeField(_("Entschieden am"), null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -104,6 +102,6 @@ class AccessRequest(models.Model):
 
 
 def municipality_label(municipality) -> str:
-    """"Name (Kreis, Land, AGS)": enough to tell the 17 Neustadts apart."""
+    """ "Name (Kreis, Land, AGS)": enough to tell the 17 Neustadts apart."""
     parts = [municipality.district.name, municipality.state.name, municipality.ags]
     return f"{municipality.name} ({', '.join(parts)})"

@@ -26,7 +26,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from .models import AccessRequest, municipality_label
+from .models import AccessRequest
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def admin_url(path: str) -> str:
 
 
 def split_name(name: str) -> tuple[str, str]:
-    """"Dr. Erika Maria Beispiel" → ("Dr. Erika Maria", "Beispiel"); one word is a first name."""
+    """ "Dr. Erika Maria Beispiel" → ("Dr. Erika Maria", "Beispiel"); one word is a first name."""
     parts = name.split()
     if len(parts) < 2:
         return name.strip()[:150], ""
@@ -71,7 +71,10 @@ def password_link(user) -> str:
     """Wagtail's own set-password page, so the invitation needs no view of its own."""
     path = reverse(
         "wagtailadmin_password_reset_confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
     return admin_url(path)
 
@@ -286,4 +289,3 @@ def send_rejection(access_request: AccessRequest) -> bool:
     }
     subject = _("Ihre Zugangsanfrage bei der %(site)s") % {"site": settings.WAGTAIL_SITE_NAME}
     return _send(subject, "access/mail/rejection.txt", context, [access_request.email])
-

@@ -51,7 +51,9 @@ def request_access(request: HttpRequest) -> HttpResponse:
             # A parallel post with the same address won the race for the one pending request.
             form.add_error(
                 "email",
-                _("Für diese E-Mail-Adresse liegt bereits eine offene Anfrage vor. Wir melden uns, sobald sie bearbeitet ist."),
+                _(
+                    "Für diese E-Mail-Adresse liegt bereits eine offene Anfrage vor. Wir melden uns, sobald sie bearbeitet ist."
+                ),
             )
             form._describe_widgets()
         else:

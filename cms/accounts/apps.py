@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,8 @@ class AccountsConfig(AppConfig):
     label = "accounts"
     verbose_name = _("Rollen und Redaktion")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals
+
+        post_migrate.connect(signals.setup_roles_after_migrate, sender=self, dispatch_uid="accounts.setup_roles")

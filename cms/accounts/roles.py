@@ -122,9 +122,7 @@ def _root_collection() -> Collection:
 def _own_collection(group: Group, name: str) -> Collection:
     """The group's collection: the one it already has rights on, else a new child of the root."""
     root = _root_collection()
-    existing = (
-        Collection.objects.filter(group_permissions__group=group).exclude(pk=root.pk).order_by("path").first()
-    )
+    existing = Collection.objects.filter(group_permissions__group=group).exclude(pk=root.pk).order_by("path").first()
     if existing is not None:
         return existing
     return root.add_child(name=name)
@@ -192,7 +190,7 @@ def editorial_group() -> Group:
 
 
 @transaction.atomic
-def review_workflow() -> Workflow:
+def review_workflow(home: Page | None = None) -> Workflow:
     """ "Redaktionelle Prüfung": one group approval task for the editorial team, on the home page.
 
     An existing workflow assignment of the home page is left alone: administrators may have
@@ -205,7 +203,7 @@ def review_workflow() -> Workflow:
     workflow, _created = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW)
     if not WorkflowTask.objects.filter(workflow=workflow, task=task).exists():
         WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=workflow.workflow_tasks.count())
-    home = home_page()
+    home = home or home_page()
     if home is not None:
         WorkflowPage.objects.get_or_create(page=home, defaults={"workflow": workflow})
     return workflow
@@ -220,10 +218,11 @@ def section_page(key: str) -> Page | None:
 
 
 def home_page() -> Page | None:
-    from wagtail.models import Site
+    """The platform's home page (there is at most one), not whatever the site points at:
+    during the first setup the site still points at Wagtail's welcome page."""
+    from cms.core.models import HomePage
 
-    site = Site.objects.filter(is_default_site=True).select_related("root_page").first()
-    return site.root_page if site else None
+    return HomePage.objects.first()
 
 
 def setup_roles() -> dict[str, int]:

@@ -16,11 +16,12 @@ from wagtail.models import Page
 from . import policy
 
 
-def forbidden(request, reason, page: Page | None = None) -> TemplateResponse:
+def forbidden(request, reason, explore: Page | None = None) -> TemplateResponse:
+    """A 403 page in the admin's frame; ``explore`` is the page listing the "back" link leads to."""
     return TemplateResponse(
         request,
         "accounts/permission_denied.html",
-        {"page_title": _("Keine Berechtigung"), "header_icon": "lock", "reason": reason, "page": page},
+        {"page_title": _("Keine Berechtigung"), "header_icon": "lock", "reason": reason, "explore": explore},
         status=403,
     )
 
@@ -34,23 +35,23 @@ def check_create_page(request, parent_page, page_class):
 @hooks.register("before_edit_page")
 def check_edit_page(request, page):
     if reason := policy.check_edit(request.user, page):
-        return forbidden(request, reason, page)
+        return forbidden(request, reason, page.get_parent())
     if request.method == "POST":
         posted = request.POST.get("municipality")
         if reason := policy.check_municipality_binding(request.user, page, posted):
-            return forbidden(request, reason, page)
+            return forbidden(request, reason, page.get_parent())
 
 
 @hooks.register("before_delete_page")
 def check_delete_page(request, page):
     if reason := policy.check_delete(request.user, page):
-        return forbidden(request, reason, page)
+        return forbidden(request, reason, page.get_parent())
 
 
 @hooks.register("before_move_page")
 def check_move_page(request, page, destination):
     if reason := policy.check_move(request.user, page, destination):
-        return forbidden(request, reason, page)
+        return forbidden(request, reason, page.get_parent())
 
 
 @hooks.register("before_copy_page")
@@ -60,7 +61,7 @@ def check_copy_page(request, page):
         destination = Page.objects.filter(pk=request.POST["new_parent_page"]).first()
     with_subpages = request.method == "POST" and bool(request.POST.get("copy_subpages"))
     if reason := policy.check_copy(request.user, page, destination, with_subpages=with_subpages):
-        return forbidden(request, reason, page)
+        return forbidden(request, reason, page.get_parent())
 
 
 @hooks.register("before_bulk_action")
@@ -77,7 +78,7 @@ def check_bulk_page_action(request, action_type, objects, action_class_instance)
         else:
             reason = None  # publishing and unpublishing are Wagtail's publish permission alone
         if reason:
-            return forbidden(request, reason, page)
+            return forbidden(request, reason, page.get_parent())
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 SUBJECT_MAX_LENGTH = 150
@@ -80,7 +81,7 @@ class ContactRelayForm(forms.Form):
     message = MessageField(
         label=_("Ihre Nachricht"),
         max_length=MESSAGE_MAX_LENGTH,
-        help_text=_("Höchstens %(limit)d Zeichen.") % {"limit": MESSAGE_MAX_LENGTH},
+        help_text=format_lazy(_("Höchstens {limit} Zeichen."), limit=MESSAGE_MAX_LENGTH),
         error_messages={
             "required": _("Bitte schreiben Sie eine Nachricht."),
             "max_length": _(

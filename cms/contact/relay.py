@@ -33,6 +33,7 @@ def build_message(project, data: dict, project_url: str) -> EmailMessage:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[project.contact_email],
         reply_to=[data["email"]],
+        # Keeps vacation auto-replies from answering the visitor and so revealing the hidden address.
         headers={"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"},
     )
 

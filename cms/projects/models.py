@@ -26,6 +26,8 @@ from wagtail.search import index
 
 from cms.core.blocks import RICH_TEXT_FEATURES, BodyBlock
 from cms.core.models import PlatformPage
+from cms.projects.completeness import CompletenessPanel
+from cms.projects.forms import ProjectPageForm
 from registry.models import ActionField, ActorGroup, Guideline, LeitbildAttribute, Municipality, Recommendation
 
 MONEY = {
@@ -200,32 +202,178 @@ class ProjectPage(PlatformPage):
         index.FilterField("status"),
     ]
 
-    content_panels = Page.content_panels + [FieldPanel("summary"), FieldPanel("status")]
-    solution_panels = [FieldPanel("problem"), FieldPanel("solution"), FieldPanel("body")]
+    # Editing guidance lives in the panels (not in the model fields), so improving it needs no migration.
+    content_panels = Page.content_panels + [
+        CompletenessPanel(),
+        FieldPanel(
+            "summary",
+            help_text=_(
+                "Zwei bis drei Sätze (höchstens 600 Zeichen): Was wurde gemacht, für wen, mit welchem Ergebnis? "
+                "Erscheint in der Suche und auf Projektkarten."
+            ),
+        ),
+        FieldPanel(
+            "status",
+            help_text=_(
+                "Wo steht das Projekt heute? „Pilotbetrieb“: zeitlich oder räumlich begrenzter Test; "
+                "„Regelbetrieb“: dauerhaft im Alltag; „Übertragen“: von einer anderen Kommune übernommen. "
+                "Auch beendete und abgebrochene Projekte sind für andere lehrreich."
+            ),
+        ),
+    ]
+    solution_panels = [
+        FieldPanel("problem"),
+        FieldPanel(
+            "solution",
+            help_text=_(
+                "Was wurde umgesetzt, mit welcher Technik, welchen Partnern und in welchen Schritten? "
+                "Nennen Sie Standards, Produkte und Dienstleister beim Namen, wenn das anderen die Suche erspart."
+            ),
+        ),
+        FieldPanel(
+            "body",
+            help_text=_("Optional: Ablauf, Kennzahlen, Zitate oder Bilder, die in keines der festen Felder passen."),
+        ),
+    ]
     resource_panels = [
-        FieldRowPanel([FieldPanel("start_date"), FieldPanel("end_date")], heading=_("Laufzeit")),
-        FieldRowPanel([FieldPanel("budget_eur"), FieldPanel("funding_eur")], heading=_("Finanzierung")),
-        FieldPanel("funding_programme"),
-        FieldRowPanel([FieldPanel("running_costs_eur_per_year"), FieldPanel("staff_effort_person_months")]),
+        FieldRowPanel(
+            [
+                FieldPanel(
+                    "start_date",
+                    help_text=_("Beginn der Umsetzung (nicht der ersten Idee). Ein ungefähres Datum genügt."),
+                ),
+                FieldPanel(
+                    "end_date",
+                    help_text=_("Bei laufenden Projekten leer lassen oder das geplante Ende der Pilotphase eintragen."),
+                ),
+            ],
+            heading=_("Laufzeit"),
+        ),
+        FieldRowPanel(
+            [
+                FieldPanel(
+                    "budget_eur",
+                    help_text=_(
+                        "Gesamtkosten einschließlich Fördermitteln, ohne eigenes Personal. "
+                        "Eine Schätzung ist besser als keine Angabe."
+                    ),
+                ),
+                FieldPanel("funding_eur", help_text=_("Der Teil des Gesamtbudgets, der aus Fördermitteln stammt.")),
+            ],
+            heading=_("Finanzierung"),
+        ),
+        FieldPanel(
+            "funding_programme",
+            help_text=_("Programm und Fördergeber, z. B. „Modellprojekte Smart Cities (BMWSB)“."),
+        ),
+        FieldRowPanel(
+            [
+                FieldPanel(
+                    "running_costs_eur_per_year",
+                    help_text=_(
+                        "Was kostet der Betrieb pro Jahr nach der Förderung (Lizenzen, Wartung, Mobilfunk, Hosting)? "
+                        "Für Kommunen, die nachnutzen wollen, oft die entscheidende Zahl."
+                    ),
+                ),
+                FieldPanel(
+                    "staff_effort_person_months",
+                    help_text=_(
+                        "Eigener Personaleinsatz über die ganze Laufzeit; eine Vollzeitstelle ein Jahr lang = 12."
+                    ),
+                ),
+            ],
+            heading=_("Betrieb und Personal"),
+        ),
     ]
     charta_panels = [
-        FieldPanel("guidelines", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("leitbild", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("recommendations", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("action_fields", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("actors", widget=forms.CheckboxSelectMultiple),
-        FieldPanel("tags"),
+        FieldPanel(
+            "guidelines",
+            help_text=_(
+                "Welche Leitlinien der Smart City Charta greift das Projekt auf? "
+                "Wählen Sie die zwei bis vier, die am besten passen, nicht alle, die irgendwie zutreffen."
+            ),
+        ),
+        FieldPanel(
+            "leitbild",
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("Zu welchen Leitbildern der Charta trägt das Projekt vor allem bei?"),
+        ),
+        FieldPanel(
+            "recommendations",
+            help_text=_(
+                "Welche Handlungsempfehlungen der Charta setzt das Projekt um? "
+                "Zum Beispiel f) für ein Pilotprojekt oder l) für Erfahrungsaustausch zwischen Kommunen."
+            ),
+        ),
+        FieldPanel(
+            "action_fields",
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_(
+                "Die Themen, unter denen andere Kommunen das Projekt in der Suche finden; meist eins oder zwei."
+            ),
+        ),
+        FieldPanel(
+            "actors",
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("Wer war außer der Verwaltung beteiligt, etwa Wirtschaft, Forschung oder Zivilgesellschaft?"),
+        ),
+        FieldPanel(
+            "tags",
+            help_text=_(
+                "Freie Stichwörter für die Suche, z. B. die eingesetzte Technik (LoRaWAN) oder ein Produktname."
+            ),
+        ),
     ]
     transfer_panels = [
         FieldPanel("partner_municipalities"),
-        FieldPanel("transferability"),
-        FieldPanel("lessons_learned"),
-        MultiFieldPanel([FieldPanel("open_source_license"), FieldPanel("repository_url")], heading=_("Open Source")),
+        FieldPanel(
+            "transferability",
+            help_text=_(
+                "Was braucht eine andere Kommune, um das Projekt zu übernehmen: Personal und Fachwissen, Technik, "
+                "Partner, Beschlüsse, Ausschreibung? Was kann sie direkt übernehmen (Quellcode, "
+                "Leistungsbeschreibung, Vorlagen)?"
+            ),
+        ),
+        FieldPanel(
+            "lessons_learned",
+            help_text=_(
+                "Was hat gut funktioniert, was würden Sie heute anders machen, und warum? "
+                "Auch Fehlschläge sind wertvoll für andere."
+            ),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("open_source_license"),
+                FieldPanel(
+                    "repository_url",
+                    help_text=_(
+                        "Öffentliche Adresse des Quellcodes, z. B. auf OpenCoDE. Nötig, wenn eine Lizenz angegeben ist."
+                    ),
+                ),
+            ],
+            heading=_("Open Source"),
+        ),
         InlinePanel("datasets", label=_("Veröffentlichte Datensätze")),
         InlinePanel("gallery_images", label=_("Bilder")),
         InlinePanel("attachments", label=_("Dokumente")),
     ]
-    contact_panels = [FieldPanel("contact_role"), FieldPanel("contact_name"), FieldPanel("contact_email")]
+    contact_panels = [
+        FieldPanel(
+            "contact_role",
+            help_text=_(
+                "Funktion oder Stelle, z. B. „Digitalisierungsbeauftragte“ oder „Bauamt, Tiefbau“. "
+                "Wird öffentlich angezeigt und bleibt gültig, wenn die Person wechselt."
+            ),
+        ),
+        FieldPanel("contact_name", help_text=_("Freiwillig. Wird öffentlich angezeigt.")),
+        FieldPanel(
+            "contact_email",
+            help_text=_(
+                "Möglichst ein Funktionspostfach. Die Adresse wird nie öffentlich angezeigt: Besucher schreiben "
+                "über ein Kontaktformular auf der Projektseite, die Plattform leitet ihre Nachricht weiter."
+            ),
+        ),
+    ]
     edit_handler = TabbedInterface(
         [
             ObjectList(content_panels, heading=_("Überblick")),
@@ -238,6 +386,7 @@ class ProjectPage(PlatformPage):
             ObjectList(PlatformPage.settings_panels, heading=_("Einstellungen")),
         ]
     )
+    base_form_class = ProjectPageForm
     parent_page_types = ["projects.MunicipalityPage"]
     subpage_types = ["projects.ExperienceReportPage", "projects.EvaluationReportPage"]
 

@@ -1,1 +1,11 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "replication"
+
+urlpatterns = [
+    path("vergleich/", views.compare, name="compare"),
+    path("<int:project_id>/", views.checklist, name="checklist"),
+    path("<int:project_id>/checkliste.md", views.checklist_markdown, name="checklist_markdown"),
+]

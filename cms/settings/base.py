@@ -179,3 +179,16 @@ CACHES = {
         "LOCATION": "platform_cache",
     }
 }
+
+# No third-party requests, not even avatars in the admin.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Map tiles: loaded only after the visitor clicks "Karte laden" (see templates/map/map.html).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = os.environ.get(
+    "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
+)
+MAP_TILE_PROVIDER = os.environ.get("MAP_TILE_PROVIDER", "")
+
+# Behind a reverse proxy, set to the number of proxies so rate limits see the client address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

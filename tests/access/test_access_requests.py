@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from io import StringIO
 from urllib.parse import urlparse
 
 import pytest
@@ -10,8 +12,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from cms.access.models import AccessRequest
 from cms.accounts.roles import RESEARCH_GROUP, existing_municipality_group, grant_role, municipality_group
@@ -116,6 +120,7 @@ def test_request_approve_invite_set_password_and_log_in(
     html = form.content.decode()
     assert 'autocomplete="work email"' in html and 'autocomplete="name"' in html
     assert '<label for="id_email">' in html
+    assert re.search(r'<input type="email" name="email"[^>]*aria-describedby="email-hint"', html)
 
     with django_capture_on_commit_callbacks(execute=True):
         response = submit()
@@ -189,9 +194,7 @@ def test_approval_creates_page_and_group_for_a_new_municipality(site, admin, dja
     assert Client().get(page.url).status_code == 200
 
 
-def test_research_role_needs_organisation_and_joins_the_research_group(
-    site, admin, django_capture_on_commit_callbacks
-):
+def test_research_role_needs_organisation_and_joins_the_research_group(site, admin, django_capture_on_commit_callbacks):
     response = submit(email="forscherin@uni-beispiel.de", role="forschung", municipality_query="")
     assert response.status_code == 200
     assert "Organisation" in text(response.content.decode())
@@ -307,7 +310,10 @@ def test_ambiguous_name_offers_candidates_and_the_choice_works(site, municipalit
 
 def test_ags_and_datalist_values_resolve_exactly(site):
     assert submit(email="a@buxtehude.de", municipality_query="03359010").status_code == 302
-    assert submit(email="b@buxtehude.de", municipality_query="Buxtehude (Stade, Niedersachsen, 03359010)").status_code == 302
+    assert (
+        submit(email="b@buxtehude.de", municipality_query="Buxtehude (Stade, Niedersachsen, 03359010)").status_code
+        == 302
+    )
     assert set(AccessRequest.objects.values_list("municipality__ags", flat=True)) == {"03359010"}
 
     response = submit(email="c@buxtehude.de", municipality_query="03359999")
@@ -409,7 +415,9 @@ def test_admin_listing_filters_details_and_resend(site, admin, django_capture_on
     assert approve_url(research) in html
     html = admin.get(index, {"role": "forschung"}).content.decode()
     assert "forschung@uni-beispiel.de" in html and "offen@boppard.de" not in html
-    assert "Zugangsanfragen" in admin.get("/admin/").content.decode()  # menu item
+    dashboard = admin.get("/admin/").content.decode()
+    assert '"name": "zugangsanfragen"' in dashboard  # menu item
+    assert "2 Zugangsanfragen warten auf Ihre Entscheidung." in dashboard
 
     inspect = reverse("zugangsanfragen:inspect", args=[research.pk])
     assert "Uni Beispiel" in admin.get(inspect).content.decode()
@@ -425,3 +433,15 @@ def test_admin_listing_filters_details_and_resend(site, admin, django_capture_on
     assert admin.get(resend).status_code == 200
     assert admin.post(resend).status_code == 302
     assert len(mails_to("forschung@uni-beispiel.de")) == 1
+
+
+def test_purge_deletes_only_old_decided_requests(site, admin, django_capture_on_commit_callbacks):
+    submit(email="alt@boppard.de", municipality_query="Boppard")
+    submit(email="offen@boppard.de", municipality_query="Boppard")
+    old = AccessRequest.objects.get(email="alt@boppard.de")
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(reject_url(old), {"note": ""})
+    AccessRequest.objects.filter(pk=old.pk).update(decided_at=timezone.now() - timedelta(days=181))
+
+    call_command("purge_access_requests", "--days", "180", stdout=StringIO())
+    assert list(AccessRequest.objects.values_list("email", flat=True)) == ["offen@boppard.de"]

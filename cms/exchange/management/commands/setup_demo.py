@@ -71,6 +71,23 @@ class Command(BaseCommand):
             else:
                 self.stdout.write("Beispieldaten sind bereits geladen (--reload erzwingt einen Neuimport).")
         self.ensure_demo_admin()
+        self.ensure_demo_role_users()
+
+    def ensure_demo_role_users(self) -> None:
+        """Role groups, the review workflow and one demo account per role (cms.accounts)."""
+        from cms.accounts.demo import ensure_demo_users
+        from cms.accounts.roles import setup_roles
+
+        setup_roles()
+        password = os.environ.get("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
+        self.stdout.write("Demo-Konten der Rollen (nur zum Ausprobieren):")
+        for result in ensure_demo_users(password):
+            account = result.account
+            if not result.available:
+                self.stdout.write(f"  {account.username}: nicht angelegt, die Kommune fehlt (ohne Beispieldaten)")
+                continue
+            state = f"Passwort „{password}“" if result.created else "bestehendes Konto, Passwort unverändert"
+            self.stdout.write(f"  {account.username} – {account.description} ({state})")
 
     def ensure_demo_admin(self) -> None:
         User = get_user_model()

@@ -1,0 +1,254 @@
+"""The map of all projects (/karte/, /api/v1/karte/) and the coverage page (/abdeckung/).
+
+The map takes the same parameters as the search and asks the same engine, with the content
+type forced to "projekt"; its counts are the search's counts. Projects are placed at their
+lead municipality's coordinates from the registry. The page always carries the same projects
+as a list, so it works without JavaScript, for keyboard and screen-reader users, and without
+the map tiles, which are the one request to another server and load only on request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from itertools import groupby
+from urllib.parse import urlencode, urlparse
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from registry.loaders import STATE_NAMES
+from registry.models import Guideline, Municipality
+from registry.size_class import SizeClass
+
+from . import service
+from .coverage import coverage
+from .facets import FACETS
+from .query import RequestError, SearchRequest, parse_request
+
+DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
+MAP_PAGE_SIZE = 1000  # projects per engine request while collecting all matches
+MAX_MAP_PROJECTS = 20_000  # a safety net far above this platform's size
+FORCED = {"content_type": ("projekt",)}
+FORM_FACETS = tuple(f for f in FACETS if f.name not in FORCED)
+
+
+def tile_settings() -> dict[str, str]:
+    url = getattr(settings, "MAP_TILE_URL", DEFAULT_TILE_URL) or DEFAULT_TILE_URL
+    attribution = getattr(settings, "MAP_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION) or DEFAULT_TILE_ATTRIBUTION
+    default_provider = "OpenStreetMap" if url == DEFAULT_TILE_URL else (urlparse(url).hostname or url)
+    provider = getattr(settings, "MAP_TILE_PROVIDER", "") or default_provider
+    return {"url": url, "attribution": attribution, "provider": provider, "host": urlparse(url).hostname or ""}
+
+
+def map_request(params) -> SearchRequest:
+    """The search request for the map: the search's parameters, validated the same way, projects only."""
+    parsed = parse_request(params)
+    filters = {name: values for name, values in parsed.filters.items() if name not in FORCED}
+    return replace(parsed, filters={**filters, **FORCED}, sort="titel", page=1, page_size=MAP_PAGE_SIZE)
+
+
+@dataclass
+class MapData:
+    response: service.SearchResponse  # the first page: facets, engine, degraded notice
+    total: int
+    municipalities: list[dict]
+    unplaced: list[dict] = field(default_factory=list)  # projects without known coordinates
+    truncated: bool = False
+
+
+def _size_label(size_class: str) -> str:
+    return str(SizeClass(size_class).label) if size_class in SizeClass.values else ""
+
+
+def _project(result: service.Result) -> dict:
+    return {"id": result.id, "title": result.title, "url": result.url}
+
+
+def map_data(search_request: SearchRequest, engine=None) -> MapData:
+    """All matching projects, paged through the engine, grouped by municipality with coordinates."""
+    first = service.search(search_request, engine=engine)
+    results = list(first.results)
+    if first.degraded:
+        # The database fallback ignores filters and mixes types: show its projects, say so.
+        results = [r for r in results if r.type == "projekt"]
+        total = len(results)
+    else:
+        total = first.total
+        wanted = min(total, MAX_MAP_PROJECTS)
+        page = 1
+        while len(results) < wanted:
+            page += 1
+            more = service.search(replace(search_request, page=page), engine=engine)
+            if more.degraded or not more.results:
+                break
+            results.extend(more.results)
+    seen: set[str] = set()
+    unique = []
+    for result in results[:MAX_MAP_PROJECTS]:
+        if result.id not in seen:
+            seen.add(result.id)
+            unique.append(result)
+
+    ags_of = {r.id: (r.municipality or {}).get("ags", "") for r in unique}
+    places = {
+        m["ags"]: m
+        for m in Municipality.objects.filter(ags__in={a for a in ags_of.values() if a}).values(
+            "ags", "name", "lat", "lon", "size_class"
+        )
+    }
+    by_ags: dict[str, dict] = {}
+    unplaced = []
+    for result in unique:
+        place = places.get(ags_of[result.id])
+        if place is None:
+            unplaced.append(_project(result))
+            continue
+        entry = by_ags.get(place["ags"])
+        if entry is None:
+            entry = by_ags[place["ags"]] = {
+                "ags": place["ags"],
+                "name": place["name"],
+                "lat": place["lat"],
+                "lon": place["lon"],
+                "size_class": place["size_class"],
+                "size_class_label": _size_label(place["size_class"]),
+                "projects": [],
+            }
+        entry["projects"].append(_project(result))
+    municipalities = sorted(by_ags.values(), key=lambda m: (m["name"].casefold(), m["ags"]))
+    return MapData(first, total, municipalities, unplaced, truncated=total > len(unique) and not first.degraded)
+
+
+def _facets_json(response: service.SearchResponse) -> dict:
+    return {
+        group.name: [
+            {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected} for v in group.values
+        ]
+        for group in response.facets
+    }
+
+
+def _json_errors(errors: dict[str, str]) -> JsonResponse:
+    return JsonResponse(
+        {"errors": errors, "message": _("Ungültige Anfrage.")}, status=400, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@require_GET
+def api_map(request: HttpRequest) -> JsonResponse:
+    try:
+        search_request = map_request(request.GET)
+    except RequestError as exc:
+        return _json_errors(exc.errors)
+    data = map_data(search_request)
+
+    def absolute(projects: list[dict]) -> list[dict]:
+        return [{**p, "url": request.build_absolute_uri(p["url"]) if p["url"] else ""} for p in projects]
+
+    return JsonResponse(
+        {
+            "total": data.total,
+            "municipalities": [{**m, "projects": absolute(m["projects"])} for m in data.municipalities],
+            "unplaced": absolute(data.unplaced),
+            "truncated": data.truncated,
+            "engine": data.response.engine,
+            "degraded": data.response.degraded,
+            "notice": data.response.notice,
+            "facets": _facets_json(data.response),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+# -- the map page ---------------------------------------------------------------------------
+
+
+def _state_params(search_request: SearchRequest) -> list[tuple[str, str]]:
+    """The URL state of the map: text and filters, without the forced content type."""
+    items: list[tuple[str, str]] = [("q", search_request.text)] if search_request.text else []
+    for facet in FORM_FACETS:
+        items += [(facet.name, value) for value in search_request.selected(facet.name)]
+    return items
+
+
+def _query(items: list[tuple[str, str]]) -> str:
+    return "?" + urlencode(items) if items else ""
+
+
+def _guideline_tree(response: service.SearchResponse) -> list[dict]:
+    group = response.facet("guideline")
+    by_value = {v.value: v for v in group.values} if group else {}
+    return [
+        {
+            "term": main,
+            "value": by_value.get(main.code),
+            "children": [{"term": c, "value": by_value.get(c.code)} for c in main.children.all()],
+        }
+        for main in Guideline.objects.filter(parent=None).prefetch_related("children")
+    ]
+
+
+def _by_state(municipalities: list[dict]) -> list[dict]:
+    rows = [{**m, "state": m["ags"][:2]} for m in municipalities]
+    rows.sort(key=lambda m: (STATE_NAMES.get(m["state"], m["state"]), m["name"].casefold(), m["ags"]))
+    groups = []
+    for state, items in groupby(rows, key=lambda m: m["state"]):
+        items = list(items)
+        groups.append(
+            {
+                "code": state,
+                "name": STATE_NAMES.get(state, state),
+                "municipalities": items,
+                "project_count": sum(len(m["projects"]) for m in items),
+            }
+        )
+    return groups
+
+
+@require_GET
+def project_map(request: HttpRequest) -> HttpResponse:
+    errors: dict[str, str] = {}
+    try:
+        search_request = map_request(request.GET)
+    except RequestError as exc:
+        errors = exc.errors
+        search_request = map_request({})
+    data = map_data(search_request)
+    state = _state_params(search_request)
+    chips = []
+    for group in data.response.facets:
+        if group.name in FORCED:
+            continue
+        for value in group.values:
+            if value.selected:
+                without = [p for p in state if p != (group.name, value.value)]
+                chips.append({"facet": group.facet.label, "label": value.label, "url": _query(without)})
+    context = {
+        "search": data.response,
+        "data": data,
+        "query": search_request.text,
+        "errors": errors,
+        "facet_groups": [g for g in data.response.facets if g.name not in FORCED],
+        "guideline_tree": _guideline_tree(data.response),
+        "chips": chips,
+        "reset_url": _query([p for p in state if p[0] == "q"]),
+        "states": _by_state(data.municipalities),
+        "placed_count": sum(len(m["projects"]) for m in data.municipalities),
+        "api_url": reverse("api_map") + _query(state),
+        "search_link": reverse("search") + _query([*state, *(("content_type", t) for t in FORCED["content_type"])]),
+        "tiles": tile_settings(),
+    }
+    return render(request, "map/map.html", context, status=400 if errors else 200)
+
+
+# -- coverage -------------------------------------------------------------------------------
+
+
+@require_GET
+def coverage_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "coverage/coverage.html", {"coverage": coverage()})
