@@ -41,6 +41,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -74,6 +75,22 @@ BULK_HEAP = 32_000_000  # bytes; Tantivy needs >= 15 MB per indexing thread
 REBUILD_HEAP = 128_000_000
 
 FACET_BUCKETS = 1000  # terms-aggregation size: larger than any facet's vocabulary
+# Facet counting is most of a request's work and Tantivy releases the GIL while it
+# aggregates: the unselected facets are counted in two groups on worker threads while the
+# request thread ranks and fetches the page. One pool per process, shared by all requests.
+AGGREGATION_THREADS = 2
+_aggregation_pool: ThreadPoolExecutor | None = None
+_aggregation_pool_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _aggregation_pool
+    with _aggregation_pool_lock:
+        if _aggregation_pool is None:
+            _aggregation_pool = ThreadPoolExecutor(AGGREGATION_THREADS, thread_name_prefix="facet-counts")
+        return _aggregation_pool
+
+
 SNIPPET_CHARS = 220
 SUGGEST_CANDIDATES = 200
 FUZZY_BOOST = 0.3  # fuzzy matches score a constant; keep them below real BM25 matches
@@ -770,37 +787,35 @@ class EmbeddedEngine(SearchEngine):
         filters = {name: self._facet_filter(name, values) for name, values in selected.items()}
         query = self._combine(text, list(filters.values()))
 
-        total, addresses = self._ranked(searcher, query, request, has_text=text is not None)
-        hits = self._hits(searcher, addresses, text)
-        return EngineResult(total=total, hits=hits, facet_counts=self._facet_counts(searcher, text, filters, query))
+        pending = [_pool().submit(searcher.aggregate, q, aggs) for q, aggs in self._facet_jobs(text, filters, query)]
+        try:
+            total, addresses = self._ranked(searcher, query, request, has_text=text is not None)
+            hits = self._hits(searcher, addresses, text)
+        finally:
+            counts = self._collect(pending)
+        return EngineResult(total=total, hits=hits, facet_counts=counts)
 
     def _ranked(
         self, searcher: tantivy.Searcher, query: Query, request: SearchRequest, has_text: bool
     ) -> tuple[int, list[tuple[float, tantivy.DocAddress]]]:
         """(total, the page's (score, address)) in the requested order.
 
-        "neueste" (and "relevanz" without text, where all scores are equal) sorts in Python
-        over all matches by date from the fast field, then score: Tantivy's field ordering
-        cannot break ties by score. That is O(matches) on fast-field reads, fine for this
-        platform's tens of thousands of documents at most.
+        Every order is Tantivy's own top-k collector, so a request costs the same whether it
+        matches ten documents or all of them: "titel" by the collation key, "relevanz" with
+        text by BM25, and "neueste" (or "relevanz" without text, where all scores are equal)
+        by the date fast field. Equal dates keep the index order (Tantivy breaks ties by
+        document address), which is stable between pages; Elasticsearch breaks them by score.
         """
         limit, offset = request.page_size, request.offset
-        if request.sort == "titel":
-            result = searcher.search(
-                query, limit=limit, offset=offset, order_by_field=SORT_FIELD, order=tantivy.Order.Asc
-            )
-            return result.count, [(0.0, address) for _, address in result.hits]
         if request.sort == "relevanz" and has_text:
             result = searcher.search(query, limit=limit, offset=offset)
             return result.count, list(result.hits)
-        result = searcher.search(query, limit=max(searcher.num_docs, 1))
-        hits = list(result.hits)
-        dates = searcher.fast_field_values(DATE_SORT, [a for _, a in hits]) if hits else []
-        order = sorted(
-            range(len(hits)),
-            key=lambda i: (-(dates[i] or 0), -hits[i][0], hits[i][1].segment_ord, hits[i][1].doc),
-        )
-        return result.count, [hits[i] for i in order[offset : offset + limit]]
+        if request.sort == "titel":
+            field, order = SORT_FIELD, tantivy.Order.Asc
+        else:
+            field, order = DATE_SORT, tantivy.Order.Desc
+        result = searcher.search(query, limit=limit, offset=offset, order_by_field=field, order=order)
+        return result.count, [(0.0, address) for _, address in result.hits]
 
     def _hits(
         self, searcher: tantivy.Searcher, addresses: list[tuple[float, tantivy.DocAddress]], text: Query | None
@@ -836,23 +851,41 @@ class EmbeddedEngine(SearchEngine):
                 return rendered
         return ""  # no highlight (e.g. only fuzzy matches): the service shows the summary
 
-    def _facet_counts(
-        self, searcher: tantivy.Searcher, text: Query | None, filters: dict[str, Query], query: Query
-    ) -> dict[str, dict[str, int]]:
-        """Disjunctive counts: each facet under the text and every *other* facet's filter.
+    def _facet_jobs(
+        self, text: Query | None, filters: dict[str, Query], query: Query
+    ) -> list[tuple[Query, dict[str, Any]]]:
+        """The aggregations for disjunctive counts: each facet under the text and every
+        *other* facet's filter.
 
-        Facets without a selection all see the full filter set, so they share one
-        aggregation; each facet with a selection needs its own, without its own filter.
+        Facets without a selection all see the full filter set, so they share the query;
+        they are split into two interleaved groups (the expensive multi-valued facets sit
+        apart in FACETS) to be counted in parallel. Each facet with a selection needs its
+        own aggregation, without its own filter.
         """
-        counts: dict[str, dict[str, int]] = {}
-        unselected = {f.name: f.field for f in FACETS if f.name not in filters}
-        if unselected:
-            aggs = {name: {"terms": {"field": field, "size": FACET_BUCKETS}} for name, field in unselected.items()}
-            counts.update(self._buckets(searcher.aggregate(query, aggs)))
+        unselected = [f for f in FACETS if f.name not in filters]
+        jobs = [
+            (query, {f.name: {"terms": {"field": f.field, "size": FACET_BUCKETS}} for f in group})
+            for group in (unselected[0::2], unselected[1::2])
+            if group
+        ]
         for name in filters:
             others = [f for other, f in filters.items() if other != name]
             aggs = {name: {"terms": {"field": FACETS_BY_NAME[name].field, "size": FACET_BUCKETS}}}
-            counts.update(self._buckets(searcher.aggregate(self._combine(text, others), aggs)))
+            jobs.append((self._combine(text, others), aggs))
+        return jobs
+
+    def _collect(self, pending: list[Future]) -> dict[str, dict[str, int]]:
+        """Wait for every aggregation (also when ranking failed: no orphaned work), then
+        raise the first error, if any."""
+        counts: dict[str, dict[str, int]] = {}
+        error: BaseException | None = None
+        for future in pending:
+            try:
+                counts.update(self._buckets(future.result()))
+            except BaseException as exc:  # re-raised below, after the others finished
+                error = error or exc
+        if error is not None:
+            raise error
         return {f.name: counts.get(f.name, {}) for f in FACETS}
 
     @staticmethod
