@@ -62,7 +62,7 @@ T = TypeVar("T")
 # Bump when the schema or an analyser changes: a generation of another version is not
 # opened (it would be read with the wrong fields/tokenizers); a fresh, empty one is made
 # instead and ``search_rebuild`` fills it.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 POINTER = "CURRENT"
 GENERATION_PATTERN = re.compile(r"^v(\d+)-[0-9a-z-]+$")
 ENGINE_LOCK = ".engine.lock"
@@ -72,7 +72,9 @@ LOCK_TIMEOUT = 10.0  # seconds a bulk waits for another process's writer
 REBUILD_LOCK_TIMEOUT = 60.0
 RELOAD_INTERVAL = 0.5  # reload the reader at least this often, even if no change was seen
 BULK_HEAP = 32_000_000  # bytes; Tantivy needs >= 15 MB per indexing thread
-REBUILD_HEAP = 128_000_000
+REBUILD_HEAP = 128_000_000  # per indexing thread
+# A rebuild tokenises on up to two threads while Python converts the next documents.
+REBUILD_THREADS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 
 FACET_BUCKETS = 1000  # terms-aggregation size: larger than any facet's vocabulary
 # Facet counting is most of a request's work and Tantivy releases the GIL while it
@@ -254,7 +256,8 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     for name in TEXT_FIELDS:  # body is stored too: snippets and more-like-this read it
         builder.add_text_field(name, stored=True, tokenizer_name=DE_TEXT)
-    builder.add_text_field(PARTS_FIELD, stored=False, tokenizer_name=DE_PARTS)
+    # Only for word matching, never for phrases: frequencies without positions.
+    builder.add_text_field(PARTS_FIELD, stored=False, tokenizer_name=DE_PARTS, index_option="freq")
     builder.add_text_field(SUGGEST_FIELD, stored=False, tokenizer_name=DE_SUGGEST, index_option="freq")
     for name in KEYWORD_FIELDS:
         builder.add_text_field(name, stored=True, fast=True, tokenizer_name="raw", index_option="basic")
@@ -666,7 +669,7 @@ class EmbeddedEngine(SearchEngine):
             try:
                 try:
                     new_index = self._create_index(new_name)
-                    new_writer = new_index.writer(heap_size=REBUILD_HEAP, num_threads=1)
+                    new_writer = new_index.writer(heap_size=REBUILD_HEAP * REBUILD_THREADS, num_threads=REBUILD_THREADS)
                     seen: set[str] = set()
                     for doc in documents:
                         doc_id = str(doc["id"])
