@@ -96,6 +96,11 @@ def _pool() -> ThreadPoolExecutor:
 SNIPPET_CHARS = 220
 SUGGEST_CANDIDATES = 200
 FUZZY_BOOST = 0.3  # fuzzy matches score a constant; keep them below real BM25 matches
+# A word the index knows from at least this many documents is taken as spelled right and
+# gets no fuzzy variants: building and running Levenshtein automata over every text field
+# was the largest fixed cost of a query. A rarer word (a typo that made it into a text
+# or two) still gets them.
+FUZZY_KNOWN_DOCS = 3
 PARTS_BOOST = 1.0
 DISMAX_TIE = 0.3
 
@@ -698,26 +703,31 @@ class EmbeddedEngine(SearchEngine):
     def _term(self, field: str, token: str) -> Query:
         return Query.term_query(self.schema, field, token)
 
-    def _word_query(self, word: str) -> Query | None:
+    def _word_query(self, word: str, searcher: tantivy.Searcher | None = None) -> Query | None:
         """All sub-words required ("Open-Data-Portal" → open, data, portal); each matches
         exactly (stemmed, BM25 with field boosts), as compound part, or fuzzily."""
-        clauses = [q for sub in _SUBWORD.findall(word) if (q := self._subword_query(sub)) is not None]
+        clauses = [q for sub in _SUBWORD.findall(word) if (q := self._subword_query(sub, searcher)) is not None]
         if not clauses:
             return None  # only stop words
         if len(clauses) == 1:
             return clauses[0]
         return Query.boolean_query([(Occur.Must, q) for q in clauses])
 
-    def _subword_query(self, subword: str) -> Query | None:
+    def _subword_query(self, subword: str, searcher: tantivy.Searcher | None = None) -> Query | None:
         """The best of: the stem in title^3/summary^2/body (BM25), the unstemmed word or all
         its compound parts in the parts field, and fuzzy variants of both (constant score,
-        boosted low, so a real match always ranks above a typo match)."""
+        boosted low, so a real match always ranks above a typo match). With a searcher,
+        words the index knows well (FUZZY_KNOWN_DOCS) get no fuzzy variants."""
+
+        def known(fields: Iterable[str], token: str) -> bool:
+            return searcher is not None and sum(searcher.doc_freq(f, token) for f in fields) >= FUZZY_KNOWN_DOCS
+
         spellings = _spellings(subword)
         stems = dict.fromkeys(t for s in spellings for t in _analyze(DE_TEXT, s))
         part_lists = dict.fromkeys(tuple(_analyze(DE_PARTS, s)) for s in spellings)
         alternatives: list[Query] = []
         for stem in stems:
-            distance = _fuzzy_distance(stem)
+            distance = 0 if known(TEXT_FIELDS, stem) else _fuzzy_distance(stem)
             for field, boost in TEXT_FIELDS.items():
                 alternatives.append(Query.boost_query(self._term(field, stem), boost))
                 if distance:
@@ -726,7 +736,7 @@ class EmbeddedEngine(SearchEngine):
         for parts in part_lists:
             if len(parts) == 1:
                 alternatives.append(Query.boost_query(self._term(PARTS_FIELD, parts[0]), PARTS_BOOST))
-                if distance := _fuzzy_distance(parts[0]):
+                if not known((PARTS_FIELD,), parts[0]) and (distance := _fuzzy_distance(parts[0])):
                     fuzzy = Query.fuzzy_term_query(self.schema, PARTS_FIELD, parts[0], distance, True)
                     alternatives.append(Query.boost_query(fuzzy, FUZZY_BOOST))
             elif parts:  # a compound query word: all of its parts, anywhere in the document
@@ -736,12 +746,12 @@ class EmbeddedEngine(SearchEngine):
             return None  # a stop word
         return Query.disjunction_max_query(alternatives, tie_breaker=DISMAX_TIE)
 
-    def _phrase_query(self, phrase: str) -> Query | None:
+    def _phrase_query(self, phrase: str, searcher: tantivy.Searcher | None = None) -> Query | None:
         tokens = [(t.position, t.text) for t in _analyzer(DE_TEXT).pre_tokenize(phrase).tokens]
         if not tokens:
             return None
         if len(tokens) == 1:
-            return self._word_query(phrase)
+            return self._word_query(phrase, searcher)
         first = tokens[0][0]
         words = [(position - first, text) for position, text in tokens]
         alternatives = [
@@ -750,11 +760,11 @@ class EmbeddedEngine(SearchEngine):
         ]
         return Query.disjunction_max_query(alternatives, tie_breaker=DISMAX_TIE)
 
-    def _text_query(self, parsed: ParsedText) -> Query | None:
+    def _text_query(self, parsed: ParsedText, searcher: tantivy.Searcher | None = None) -> Query | None:
         """Every word and phrase required. None when there is nothing to match on (no text,
         or only stop words), which means: all documents."""
-        clauses = [q for w in parsed.words if (q := self._word_query(w)) is not None]
-        clauses += [q for p in parsed.phrases if (q := self._phrase_query(p)) is not None]
+        clauses = [q for w in parsed.words if (q := self._word_query(w, searcher)) is not None]
+        clauses += [q for p in parsed.phrases if (q := self._phrase_query(p, searcher)) is not None]
         if not clauses:
             return None
         if len(clauses) == 1:
@@ -783,7 +793,7 @@ class EmbeddedEngine(SearchEngine):
         return result
 
     def _search(self, searcher: tantivy.Searcher, request: SearchRequest) -> EngineResult:
-        text = self._text_query(request.parsed)
+        text = self._text_query(request.parsed, searcher)
         selected = {
             name: tuple(values) for name, values in request.filters.items() if values and name in FACETS_BY_NAME
         }

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from search.engines.base import EngineUnavailable
-from search.engines.embedded import GENERATION_PATTERN, EmbeddedEngine
+from search.engines.embedded import FUZZY_KNOWN_DOCS, GENERATION_PATTERN, EmbeddedEngine
 from search.query import SearchRequest
 from tests.search.contract import EngineContract, hit_ids, run
 
@@ -160,6 +160,19 @@ def test_stop_words_only_and_empty_index(tmp_path):
     engine.bulk(index=[make_doc("1", "eins"), make_doc("2", "zwei")])
     assert run(engine, "die und der").total == 2, "stop words alone do not restrict"
     assert hit_ids(engine, "die eins") == ["1"]
+
+
+def test_fuzzy_variants_only_for_words_the_index_barely_knows(tmp_path):
+    """A word found in FUZZY_KNOWN_DOCS documents is taken as spelled right: no typo
+    neighbours join its results. A misspelling, or a word too rare to trust, still gets them."""
+    engine = EmbeddedEngine(path=tmp_path / "index")
+    neighbour = make_doc("near", "Holzbrüche")
+    engine.bulk(index=[make_doc("1", "Holzbrücke"), make_doc("2", "Holzbrücke"), neighbour])
+    assert FUZZY_KNOWN_DOCS == 3
+    assert set(hit_ids(engine, "Holzbrücke")) == {"1", "2", "near"}, "two documents: still fuzzy"
+    engine.bulk(index=[make_doc("3", "Holzbrücke")])
+    assert set(hit_ids(engine, "Holzbrücke")) == {"1", "2", "3"}, "three documents: exact only"
+    assert set(hit_ids(engine, "Holzbrucje")) == {"1", "2", "3", "near"}, "a typo still finds all"
 
 
 def test_query_errors_become_engine_unavailable(tmp_path, monkeypatch):
