@@ -1,7 +1,8 @@
 """Coverage for researchers: how many projects and reports exist, and where none do.
 
 Counted live from the database over the live, public pages, which is exactly what the search
-index holds. A report counts under its project's sub-guidelines, size class, state and status,
+index holds. Lineage ("Nachnutzung": a project names the project it was adapted from) counts
+the links between two such projects. A report counts under its project's sub-guidelines, size class, state and status,
 as in its index document. Every count therefore carries the search parameters that list the
 same pages (``Cell.url``), so each number on the page links to its search.
 """
@@ -18,7 +19,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
-from cms.projects.models import EvaluationReportPage, ExperienceReportPage, ProjectPage, ProjectStatus
+from cms.projects.models import (
+    EvaluationReportPage,
+    ExperienceReportPage,
+    ProjectAdaptation,
+    ProjectPage,
+    ProjectStatus,
+)
 from registry.loaders import STATE_NAMES
 from registry.models import Guideline
 from registry.size_class import SIZE_CLASS_BOUNDS, SizeClass
@@ -86,6 +93,25 @@ class Gap:
 
 
 @dataclass
+class LineageRow:
+    """Lineage ("Nachnutzung") for one size class."""
+
+    key: str
+    label: str
+    links: int  # Nachnutzungen by municipalities of this size class (the adopting side)
+    reused: (
+        Cell  # projects of municipalities of this size class that others adapted (the search's "bereits nachgenutzt")
+    )
+
+
+@dataclass
+class Lineage:
+    links: int  # all Nachnutzungen: links between two live, public projects
+    reused: Cell  # projects adapted by at least one other
+    by_size_class: list[LineageRow]
+
+
+@dataclass
 class Coverage:
     size_classes: list[tuple[str, str, str]]  # value, label, population bounds
     projects: Table  # rows: 4 guidelines, each followed by its sub-guidelines; columns: size classes + total
@@ -97,6 +123,7 @@ class Coverage:
     project_total: Cell
     report_total: Cell
     sub_guideline_count: int = 0
+    lineage: Lineage | None = None
 
     @property
     def combinations(self) -> int:
@@ -222,6 +249,33 @@ def _keyed_rows(
     ]
 
 
+def _lineage(size_classes: list[str], labels: dict[str, str]) -> Lineage:
+    """Count the lineage links between live, public projects, by the adopter's and the source's size class.
+
+    A link is one "Nachnutzung"; the search cannot list links, but it lists the reused projects
+    (facet "reused"), so those are the numbers that link to it.
+    """
+    links = list(
+        ProjectAdaptation.objects.visible().values_list(
+            "source_id", "source__lead_municipality__size_class", "page__lead_municipality__size_class"
+        )
+    )
+    adopted_by: dict[str, int] = defaultdict(int)
+    reused: dict[str, set[int]] = defaultdict(set)
+    for source_id, source_size, adopter_size in links:
+        adopted_by[adopter_size or ""] += 1
+        reused[source_size or ""].add(source_id)
+    params = (("reused", "ja"), *_type_params("projekte"))
+    return Lineage(
+        links=len(links),
+        reused=Cell(len({source_id for source_id, _, _ in links}), params),
+        by_size_class=[
+            LineageRow(sc, str(labels[sc]), adopted_by[sc], Cell(len(reused[sc]), (*params, ("size_class", sc))))
+            for sc in size_classes
+        ],
+    )
+
+
 def coverage() -> Coverage:
     """Count everything, live; a handful of queries whatever the number of pages."""
     guidelines = list(Guideline.objects.filter(parent=None).prefetch_related("children"))
@@ -252,4 +306,5 @@ def coverage() -> Coverage:
         project_total=project_table.totals.cells[-1],
         report_total=report_table.totals.cells[-1],
         sub_guideline_count=sum(1 for row in project_table.rows if not row.is_main),
+        lineage=_lineage(size_classes, labels),
     )

@@ -19,7 +19,7 @@ from django.utils.html import strip_tags
 from wagtail.models import Page
 
 from cms.knowledge.models import ChecklistPage, GuidePage
-from cms.projects.models import EvaluationReportPage, ExperienceReportPage, ProjectPage
+from cms.projects.models import EvaluationReportPage, ExperienceReportPage, ProjectAdaptation, ProjectPage
 from registry.taxonomy import expand_guideline_codes
 
 from .facets import FACETS, budget_band
@@ -129,8 +129,16 @@ def project_fields(page: ProjectPage) -> Document:
     return doc
 
 
+def reuse_count(page: ProjectPage) -> int:
+    """How many live, public projects name this one as adapted from (lineage, "Nachnutzung")."""
+    return ProjectAdaptation.objects.filter(source_id=page.pk, page__in=ProjectPage.objects.live().public()).count()
+
+
 def project_document(page: ProjectPage) -> Document:
     doc = project_fields(page)
+    # The project's own, not passed on to its reports: only projects are (or are not) "nachgenutzt".
+    doc["reuse_count"] = reuse_count(page)
+    doc["reused"] = ["ja" if doc["reuse_count"] else "nein"]
     doc["body"] = _text(
         page.problem,
         page.solution,

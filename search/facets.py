@@ -33,6 +33,8 @@ BUDGET_BANDS: dict[str, str] = {
 }
 
 YES_NO: dict[str, str] = {"ja": _("ja"), "nein": _("nein")}
+# Projects only: whether another municipality's live project names this one as adapted from ("Nachnutzung").
+REUSED: dict[str, str] = {"ja": _("bereits nachgenutzt"), "nein": _("noch nicht nachgenutzt")}
 
 
 def budget_band(amount) -> str:
@@ -125,6 +127,7 @@ FACETS: tuple[Facet, ...] = (
     Facet("budget", "budget", _("Budget"), lambda: BUDGET_BANDS, order="vocabulary"),
     Facet("open_source", "open_source", _("Open Source"), lambda: YES_NO, order="vocabulary"),
     Facet("has_evaluation", "has_evaluation", _("Mit Evaluation"), lambda: YES_NO, order="vocabulary"),
+    Facet("reused", "reused", _("Nachnutzung"), lambda: REUSED, order="vocabulary"),
     Facet("tag", "tag", _("Schlagwort"), None, top=10),
 )
 

@@ -24,10 +24,11 @@ from registry.loaders import STATE_NAMES
 from registry.models import Guideline, Municipality
 from registry.size_class import SizeClass
 
-from . import service
+from . import comparable, service
 from .coverage import coverage
 from .facets import FACETS
 from .query import RequestError, SearchRequest, parse_request
+from .views import _with_remembered_kommune
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
@@ -71,6 +72,8 @@ def _project(result: service.Result) -> dict:
 
 def map_data(search_request: SearchRequest, engine=None) -> MapData:
     """All matching projects, paged through the engine, grouped by municipality with coordinates."""
+    # The map places projects, it does not rank them: no comparability scores for ``kommune``.
+    search_request = replace(search_request, kommune="")
     first = service.search(search_request, engine=engine)
     results = list(first.results)
     if first.degraded:
@@ -169,10 +172,12 @@ def api_map(request: HttpRequest) -> JsonResponse:
 
 
 def _state_params(search_request: SearchRequest) -> list[tuple[str, str]]:
-    """The URL state of the map: text and filters, without the forced content type."""
+    """The URL state of the map: text, filters and the visitor's municipality, without the forced content type."""
     items: list[tuple[str, str]] = [("q", search_request.text)] if search_request.text else []
     for facet in FORM_FACETS:
         items += [(facet.name, value) for value in search_request.selected(facet.name)]
+    if search_request.kommune:
+        items.append(("kommune", search_request.kommune))
     return items
 
 
@@ -214,10 +219,14 @@ def _by_state(municipalities: list[dict]) -> list[dict]:
 def project_map(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     try:
-        search_request = map_request(request.GET)
+        # ``kommune`` (URL, else the one remembered in the session) travels with every link, as in the search.
+        search_request = map_request(_with_remembered_kommune(request))
     except RequestError as exc:
         errors = exc.errors
         search_request = map_request({})
+    kommune = comparable.get_municipality(search_request.kommune) if search_request.kommune else None
+    if kommune is not None and request.GET.get("kommune") == kommune.ags:
+        comparable.remember(request, kommune)  # ?kommune=<AGS> in the URL is remembered
     data = map_data(search_request)
     state = _state_params(search_request)
     chips = []
@@ -236,12 +245,15 @@ def project_map(request: HttpRequest) -> HttpResponse:
         "facet_groups": [g for g in data.response.facets if g.name not in FORCED],
         "guideline_tree": _guideline_tree(data.response),
         "chips": chips,
-        "reset_url": _query([p for p in state if p[0] == "q"]),
+        "reset_url": _query([p for p in state if p[0] in ("q", "kommune")]),
         "states": _by_state(data.municipalities),
         "placed_count": sum(len(m["projects"]) for m in data.municipalities),
         "api_url": reverse("api_map") + _query(state),
         "search_link": reverse("search") + _query([*state, *(("content_type", t) for t in FORCED["content_type"])]),
         "tiles": tile_settings(),
+        "kommune": kommune,
+        # Back here after choosing a municipality, without the old one, which would win over the new choice.
+        "picker_next": reverse("project_map") + _query([p for p in state if p[0] != "kommune"]),
     }
     return render(request, "map/map.html", context, status=400 if errors else 200)
 

@@ -76,6 +76,7 @@ class Result:
     status_label: str
     date: str
     source: dict = field(repr=False, default_factory=dict)
+    reuse_count: int = 0  # projects: how many other live projects were adapted from this one
     # Set when the request names the visitor's municipality (``kommune``).
     comparability: float | None = None  # 0–100, registry.comparability.score
     comparable: bool = False  # score >= registry.comparability.COMPARABLE_THRESHOLD
@@ -138,6 +139,7 @@ def result_from_hit(hit: EngineHit) -> Result:
         status_label=str(STATUS_LABELS.get(_first(s.get("status")), "")),
         date=s.get("date", ""),
         source=s,
+        reuse_count=int(s.get("reuse_count") or 0),
     )
 
 

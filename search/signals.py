@@ -7,18 +7,36 @@ from django.dispatch import receiver
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from cms.projects.models import ProjectAdaptation, ProjectPage
+
 from .models import IndexTask
 from .sync import enqueue, enqueue_page
+
+
+def _sources_of(page: Page) -> list[int]:
+    """The projects ``page`` is adapted from: their reuse count changes when it is (un)published."""
+    if not isinstance(page, ProjectPage):
+        return []
+    return list(ProjectAdaptation.objects.filter(page_id=page.pk).values_list("source_id", flat=True))
 
 
 @receiver(page_published)
 def on_publish(sender, instance: Page, **kwargs) -> None:
     enqueue_page(instance, IndexTask.Action.INDEX)
+    enqueue(_sources_of(instance), IndexTask.Action.INDEX)
 
 
 @receiver(page_unpublished)
 def on_unpublish(sender, instance: Page, **kwargs) -> None:
     enqueue_page(instance, IndexTask.Action.DELETE)
+    enqueue(_sources_of(instance), IndexTask.Action.INDEX)
+
+
+@receiver(post_delete, sender=ProjectAdaptation)
+def on_lineage_removed(sender, instance: ProjectAdaptation, **kwargs) -> None:
+    # A link dropped when its project is published, or deleted with either project: the source's
+    # reuse count may change (if the source itself is gone, its later delete task wins).
+    enqueue([instance.source_id], IndexTask.Action.INDEX)
 
 
 @receiver(post_page_move)

@@ -32,6 +32,10 @@ def _params(request: SearchRequest) -> list[tuple[str, str]]:
     return items
 
 
+def _query(params: list[tuple[str, str]]) -> str:
+    return "?" + urlencode(params) if params else ""
+
+
 def url_for(request: SearchRequest, **changes) -> str:
     params = _params(request)
     if "toggle" in changes:
@@ -120,6 +124,8 @@ def search(request: HttpRequest) -> HttpResponse:
             if key != "passend" or kommune is not None
         ],
         "kommune": kommune,
+        # Back here after choosing a municipality, without the old one, which would win over the new choice.
+        "picker_next": request.path + _query([p for p in _params(search_request) if p[0] != "kommune"]),
         "guideline_tree": _guideline_tree(response),
         "toggle": lambda name, value: url_for(search_request, toggle=(name, value)),
         "page_urls": {
@@ -167,6 +173,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
                     "municipality": r.municipality,
                     "status": r.status,
                     "date": r.date,
+                    **({"reuse_count": r.reuse_count} if r.type == "projekt" else {}),
                     **({"comparable": r.comparable, "comparability": r.comparability} if kommune is not None else {}),
                 }
                 for r in response.results

@@ -1,7 +1,9 @@
 """Create the fixed skeleton of the site: home, sections and the legal pages.
 
 Idempotent and conservative: pages that exist are left alone, so editors' changes survive
-every ``make run``.
+every ``make run``. The one exception are legal pages nobody has edited (every revision was
+made by this setup, without a user): they follow ``fixtures/site/pages.json``, so a corrected
+text there (e.g. the privacy statement) reaches existing installations on the next run.
 """
 
 from __future__ import annotations
@@ -85,12 +87,43 @@ def ensure_site_structure() -> HomePage:
             _publish(page)
 
     for slug, model in LEGAL_PAGES.items():
-        if not home.get_children().filter(slug=slug).exists():
-            text = texts[slug]
+        text = texts[slug]
+        existing = home.get_children().filter(slug=slug).first()
+        if existing is None:
             page = model(title=text["title"], slug=slug, intro=text["intro"], body=text["body"])
             home.add_child(instance=page)
             _publish(page)
+        else:
+            update_unedited_page(existing.specific, text)
     return home
+
+
+def _stored_content(page) -> tuple:
+    body = [(block["type"], block["value"]) for block in page.body.get_prep_value()]
+    return page.title, page.intro, body
+
+
+def _fixture_content(text: dict) -> tuple:
+    # Through JSON once, as the database stores it, so that equal content compares equal.
+    body = [(block["type"], json.loads(json.dumps(block["value"]))) for block in text["body"]]
+    return text["title"], text["intro"], body
+
+
+def update_unedited_page(page, text: dict) -> bool:
+    """Bring a legal page in line with the fixture text, unless an editor has touched it.
+
+    "Touched" means any revision saved by a user, or a draft that is not live; such pages are
+    left alone. Returns whether a new revision was published.
+    """
+    if not hasattr(page, "body") or page.has_unpublished_changes or not page.live:
+        return False
+    if page.revisions.exclude(user=None).exists():
+        return False
+    if _stored_content(page) == _fixture_content(text):
+        return False
+    page.title, page.intro, page.body = text["title"], text["intro"], text["body"]
+    _publish(page)
+    return True
 
 
 def section(slug: str) -> SectionIndexPage:

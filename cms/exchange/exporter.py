@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from wagtail import blocks
+from wagtail.models import Page
 
 from cms.knowledge.models import ChecklistPage, GuidePage
 from cms.projects.models import EvaluationReportPage, ExperienceReportPage, MunicipalityPage, ProjectPage
@@ -56,6 +58,17 @@ class Exporter:
         if not target.exists():
             target.write_bytes(content)
         return {"file": f"files/{name}", "title": title}
+
+    @cached_property
+    def exported_projects(self) -> set[int]:
+        """The projects this export writes (live, under a live municipality page). Lineage names only these:
+        the file must import on its own, and must not reveal unpublished pages."""
+        municipalities = set(MunicipalityPage.objects.live().values_list("path", flat=True))
+        return {
+            pk
+            for pk, path in ProjectPage.objects.live().values_list("pk", "path")
+            if path[: -Page.steplen] in municipalities
+        }
 
     def municipality(self, page: MunicipalityPage) -> dict:
         projects = ProjectPage.objects.child_of(page).live().order_by("external_id")
@@ -102,6 +115,11 @@ class Exporter:
             "repository_url": page.repository_url,
             "datasets": [{"title": d.title, "url": d.url, "license": d.license} for d in page.datasets.all()],
             "transferability": page.transferability,
+            "adapted_from": [
+                {"project": a.source.external_id, "note": a.note}
+                for a in page.adapted_from.select_related("source").order_by("sort_order", "pk")
+                if a.source_id in self.exported_projects
+            ],
             "lessons_learned": page.lessons_learned,
             "contact": {"role": page.contact_role, "name": page.contact_name, "email": page.contact_email},
             "images": [

@@ -3,6 +3,9 @@
 Pages are matched by ``external_id`` so that re-importing a file updates what it imported
 before instead of duplicating it; municipality pages are also matched by AGS, because a
 municipality has exactly one page whoever created it.
+
+Writing has two phases in one transaction: first every page, then the links between projects
+(``adapted_from``), whose source may come later in the files or already be on the platform.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from cms.projects.models import (
     ExperienceReportPage,
     Indicator,
     MunicipalityPage,
+    ProjectAdaptation,
     ProjectAttachment,
     ProjectDataset,
     ProjectImage,
@@ -117,6 +121,7 @@ def validate_bundles(bundles: list[Bundle]) -> list[ImportProblem]:
     known_projects = project_ids | set(
         ProjectPage.objects.filter(external_id__isnull=False).values_list("external_id", flat=True)
     )
+    problems += unknown_sources(bundles, known_projects)
     for bundle in bundles:
         for guide in bundle.data.get("guides", []) if isinstance(bundle.data, dict) else []:
             for i, example in enumerate(guide.get("example_projects", []) if isinstance(guide, dict) else []):
@@ -132,12 +137,45 @@ def validate_bundles(bundles: list[Bundle]) -> list[ImportProblem]:
     return problems
 
 
+def _project_records(data: Any):
+    """Every project record of a file, skipping anything malformed (the schema check reports that)."""
+    for municipality in data.get("municipalities", []) if isinstance(data, dict) else []:
+        for project in municipality.get("projects", []) if isinstance(municipality, dict) else []:
+            if isinstance(project, dict):
+                yield project
+
+
+def unknown_sources(bundles: list[Bundle], known_projects: set[str]) -> list[ImportProblem]:
+    """``adapted_from`` may name a project later in the files or already on the platform, but not nothing."""
+    problems = []
+    for bundle in bundles:
+        for project in _project_records(bundle.data):
+            entries = project.get("adapted_from", [])
+            for i, entry in enumerate(entries if isinstance(entries, list) else []):
+                if isinstance(entry, dict) and isinstance(entry.get("project"), str):
+                    if entry["project"] not in known_projects:
+                        problems.append(
+                            ImportProblem(
+                                bundle.source,
+                                project.get("id", ""),
+                                f"adapted_from.{i}.project",
+                                _(
+                                    "Unbekanntes Ursprungsprojekt „%(id)s“: Es steht weder in den Importdateien "
+                                    "noch auf der Plattform"
+                                )
+                                % {"id": entry["project"]},
+                            )
+                        )
+    return problems
+
+
 class Writer:
     """Writes validated records as published pages; collects model-level errors per record."""
 
     def __init__(self, stats: ImportStats):
         self.stats = stats
         self.problems: list[ImportProblem] = []
+        self.lineage: list[tuple[str, int, dict]] = []  # (source file, project page id, record) for phase 2
         self.source = ""
         self.base_dir = Path(".")
         self.terms = {
@@ -286,8 +324,31 @@ class Writer:
         page = self._upsert(ProjectPage, record, parent, "Projekte", assign)
         if page is None:
             return
+        self.lineage.append((self.source, page.pk, record))
         for report in record.get("reports", []):
             self.report(report, page)
+
+    def link_adaptations(self) -> None:
+        """Phase 2: every project now exists, so ``adapted_from`` can name any of them, even one later in
+        the files. A project whose links changed gets one more published revision; the others none."""
+        for source, page_id, record in self.lineage:
+            wanted = [(e["project"], e.get("note", "")) for e in record.get("adapted_from", [])]
+            page = ProjectPage.objects.get(pk=page_id)
+            current = list(page.adapted_from.order_by("sort_order", "pk").values_list("source__external_id", "note"))
+            if current == wanted:
+                continue
+            sources = {p.external_id: p for p in ProjectPage.objects.filter(external_id__in=[w[0] for w in wanted])}
+            if any(project not in sources for project, _note in wanted):
+                continue  # the source failed to write; its problem is reported and nothing will be kept
+            page.adapted_from = [
+                ProjectAdaptation(source=sources[project], note=note, sort_order=i)
+                for i, (project, note) in enumerate(wanted)
+            ]
+            try:
+                page.save_revision().publish()
+            except ValidationError as exc:
+                for messages in exc.message_dict.values():
+                    self.problems += [ImportProblem(source, record["id"], "adapted_from", m) for m in messages]
 
     def report(self, record: dict, parent: ProjectPage) -> None:
         model = EvaluationReportPage if record["type"] == "evaluation" else ExperienceReportPage
@@ -401,6 +462,8 @@ def import_files(paths: list[Path]) -> ImportStats:
             writer.source, writer.base_dir = bundle.source, bundle.base_dir
             for record in bundle.data.get("municipalities", []):
                 writer.municipality(record, kommunen)
+        # Then lineage, which may point forward to a project written after the one that names it.
+        writer.link_adaptations()
         for bundle in bundles:
             writer.source, writer.base_dir = bundle.source, bundle.base_dir
             for record in bundle.data.get("checklists", []):

@@ -252,6 +252,7 @@ class SemanticChecker:
                 _email(email)
             except ValidationError:
                 self.problem(rid, "contact.email", _("„%(email)s“ ist keine gültige E-Mail-Adresse") % {"email": email})
+        self.check_adapted_from(record)
         for i, ref in enumerate(record.get("documents", [])):
             self.check_file(rid, f"documents.{i}.file", ref, "document")
         for i, ref in enumerate(record.get("images", [])):
@@ -259,6 +260,23 @@ class SemanticChecker:
         self.check_stream(rid, "body", BodyBlock(), record.get("body", []))
         for report in record.get("reports", []):
             self.report(report)
+
+    def check_adapted_from(self, record: dict) -> None:
+        """Lineage within the record; whether each source exists is checked across all files (``unknown_sources``)."""
+        rid, seen = record["id"], set()
+        for i, entry in enumerate(record.get("adapted_from", [])):
+            source = entry["project"]
+            if source == rid:
+                self.problem(
+                    rid, f"adapted_from.{i}.project", _("Ein Projekt kann nicht von sich selbst nachgenutzt sein")
+                )
+            elif source in seen:
+                self.problem(
+                    rid,
+                    f"adapted_from.{i}.project",
+                    _("Das Ursprungsprojekt „%(id)s“ ist mehrfach genannt") % {"id": source},
+                )
+            seen.add(source)
 
     def report(self, record: dict) -> None:
         from cms.core.blocks import BodyBlock

@@ -80,3 +80,30 @@ class ProjectPageForm(WagtailAdminPageForm):
                     "(derzeit %(show_value)d). Details gehören in „Ausgangslage“ und „Lösung“."
                 ),
             )
+
+    def clean(self):
+        cleaned_data = super().clean()
+        self._check_adaptations()
+        return cleaned_data
+
+    def _check_adaptations(self) -> None:
+        """No project adapted from itself, no source named twice: marked at the offending row of the
+        "Nachnutzung" tab, before saving would fail on the same rule in ``ProjectPage.clean``."""
+        formset = self.formsets.get("adapted_from") if hasattr(self, "formsets") else None
+        if formset is None or not formset.is_valid():
+            return  # the rows' own errors are shown first
+        seen: set[int] = set()
+        for form in formset.forms:
+            if formset.can_delete and formset._should_delete_form(form):
+                continue
+            source = form.cleaned_data.get("source")
+            if source is None:
+                continue
+            if self.instance.pk is not None and source.pk == self.instance.pk:
+                form.add_error(
+                    "source",
+                    _("Ein Projekt kann nicht von sich selbst nachgenutzt sein. Bitte wählen Sie ein anderes."),
+                )
+            elif source.pk in seen:
+                form.add_error("source", _("Dieses Ursprungsprojekt ist schon genannt."))
+            seen.add(source.pk)

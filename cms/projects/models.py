@@ -5,7 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,7 @@ from wagtail.admin.panels import (
     InlinePanel,
     MultiFieldPanel,
     ObjectList,
+    PageChooserPanel,
     TabbedInterface,
 )
 from wagtail.fields import RichTextField, StreamField
@@ -334,6 +335,16 @@ class ProjectPage(PlatformPage):
                 "Leistungsbeschreibung, Vorlagen)?"
             ),
         ),
+        InlinePanel(
+            "adapted_from",
+            label=_("Ursprungsprojekt"),
+            heading=_("Nachnutzung: Von welchem Projekt haben Sie übernommen?"),
+            help_text=_(
+                "Hat Ihre Kommune ein Projekt einer anderen Kommune übernommen? Wählen Sie das Ursprungsprojekt und "
+                "schreiben Sie, was Sie angepasst haben. Beide Projektseiten zeigen dann die Verbindung, und wer "
+                "nachnutzen will, sieht, was sich in einer anderen Kommune ändern musste."
+            ),
+        ),
         FieldPanel(
             "lessons_learned",
             help_text=_(
@@ -405,6 +416,9 @@ class ProjectPage(PlatformPage):
             errors["funding_programme"] = _("Bitte nennen Sie das Förderprogramm, aus dem die Fördermittel stammen.")
         if self.open_source_license and not self.repository_url:
             errors["repository_url"] = _("Bitte geben Sie an, wo der Quellcode zu finden ist.")
+        lineage = adaptation_problems(self.pk, [a.source_id for a in self.adapted_from.all()])
+        if lineage:
+            errors[NON_FIELD_ERRORS] = lineage
         if errors:
             raise ValidationError(errors)
 
@@ -424,12 +438,98 @@ class ProjectPage(PlatformPage):
     def reports(self):
         return self.get_children().live().public().specific().order_by("-path")
 
+    def lineage_sources(self) -> list[ProjectAdaptation]:
+        """The projects this one was adapted from ("Nachnutzung von"), in the editor's order.
+
+        Only live, public sources: a link must not lead to, or reveal, an unpublished page. Works on
+        the unsaved links of a preview too.
+        """
+        links = [link for link in self.adapted_from.all() if link.source_id]
+        sources = {
+            page.pk: page
+            for page in ProjectPage.objects.live()
+            .public()
+            .filter(pk__in=[link.source_id for link in links])
+            .select_related("lead_municipality")
+        }
+        for link in links:
+            if link.source_id in sources:
+                link.source = sources[link.source_id]
+        return [link for link in links if link.source_id in sources]
+
+    def lineage_adopters(self) -> list[ProjectAdaptation]:
+        """The live, public projects adapted from this one ("Nachgenutzt in"), by municipality and title."""
+        if not self.pk:
+            return []
+        return list(
+            ProjectAdaptation.objects.filter(source_id=self.pk, page__in=ProjectPage.objects.live().public())
+            .select_related("page__lead_municipality")
+            .order_by("page__lead_municipality__name", "page__title", "pk")
+        )
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         children = [p for p in self.get_children().live().public().specific()]
         children.sort(key=lambda r: r.report_date, reverse=True)
         context["reports"] = children
+        context["lineage_sources"] = self.lineage_sources()
+        context["lineage_adopters"] = self.lineage_adopters()
         return context
+
+
+def adaptation_problems(page_id: int | None, source_ids: list[int | None]) -> list[str]:
+    """Why a project's list of source projects is invalid (German messages); empty if it is fine."""
+    problems = []
+    if page_id is not None and page_id in source_ids:
+        problems.append(
+            _("Ein Projekt kann nicht von sich selbst nachgenutzt sein. Bitte wählen Sie ein anderes Projekt.")
+        )
+    named = [pk for pk in source_ids if pk is not None]
+    if len(set(named)) < len(named):
+        problems.append(_("Jedes Ursprungsprojekt darf nur einmal genannt werden."))
+    return problems
+
+
+class ProjectAdaptationQuerySet(models.QuerySet):
+    def visible(self) -> ProjectAdaptationQuerySet:
+        """Links between two live, public projects: the ones pages show and search and coverage count."""
+        live = ProjectPage.objects.live().public()
+        return self.filter(page__in=live, source__in=live)
+
+
+class ProjectAdaptation(Orderable):
+    """Lineage ("Nachnutzung"): ``page`` was adapted from ``source``, a project of another municipality.
+
+    ``page.adapted_from`` lists a project's sources; ``source.adaptations`` the projects adapted from it.
+    """
+
+    page = ParentalKey(ProjectPage, on_delete=models.CASCADE, related_name="adapted_from")
+    source = models.ForeignKey(
+        ProjectPage,
+        verbose_name=_("Ursprungsprojekt"),
+        on_delete=models.CASCADE,
+        related_name="adaptations",
+        help_text=_("Das Projekt, das Ihre Kommune übernommen hat."),
+    )
+    note = models.TextField(
+        _("Was wurde angepasst?"),
+        blank=True,
+        help_text=_(
+            "Was haben Sie gegenüber dem Ursprungsprojekt geändert, weggelassen oder ergänzt, und warum? "
+            "Zum Beispiel andere Technik, kleinerer Umfang, ein anderer Träger oder andere Partner."
+        ),
+    )
+
+    objects = ProjectAdaptationQuerySet.as_manager()
+
+    panels = [PageChooserPanel("source", "projects.ProjectPage"), FieldPanel("note")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("Nachnutzung")
+        verbose_name_plural = _("Nachnutzungen")
+
+    def __str__(self) -> str:
+        return f"{self.page} ← {self.source}"
 
 
 class ProjectDataset(Orderable):

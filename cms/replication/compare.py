@@ -136,6 +136,22 @@ def text_cell(text: str) -> Cell:
     return Cell([Line(text.strip(), multiline=True)]) if text and text.strip() else Cell()
 
 
+def lineage_cell(project) -> Cell:
+    """Which projects this one was adapted from (and what was changed), and where it was adapted."""
+    lines = []
+    for link in project.lineage_sources():
+        source = link.source
+        place = f" ({source.lead_municipality.name})" if source.lead_municipality else ""
+        lines.append(Line(f"Nachnutzung von: {source.title}{place}", source.url or ""))
+        if link.note.strip():
+            lines.append(Line(f"angepasst: {link.note.strip()}", multiline=True, muted=True))
+    for link in project.lineage_adopters():
+        adopter = link.page
+        place = f"{adopter.lead_municipality.name} – " if adopter.lead_municipality else ""
+        lines.append(Line(f"Nachgenutzt in: {place}{adopter.title}", adopter.url or ""))
+    return Cell(lines)
+
+
 def build_rows(projects: list) -> list[Row]:
     evaluations = {project.pk: _evaluations(project) for project in projects}
 
@@ -172,5 +188,6 @@ def build_rows(projects: list) -> list[Row]:
         ),
         row("zielerreichung", "Zielerreichung", lambda p: goal_cell(evaluations[p.pk])),
         row("nachnutzbarkeit", "Nachnutzbarkeit: Voraussetzungen", lambda p: text_cell(p.transferability)),
+        row("nachnutzung", "Nachnutzung", lineage_cell),
         row("lehren", "Erfahrungen und Lehren", lambda p: text_cell(p.lessons_learned)),
     ]

@@ -4,7 +4,6 @@ import pytest
 from django.core.cache import cache
 
 from tests.access.test_access_requests import make_namesake
-from tests.browser.conftest import axe, chromium_browser, page  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -16,7 +15,7 @@ def fresh_cache():
     cache.clear()
 
 
-def test_form_is_accessible_empty_with_errors_and_with_candidates(page, axe, live_server, site, municipalities):  # noqa: F811
+def test_form_is_accessible_empty_with_errors_and_with_candidates(page, axe, live_server, site, municipalities):
     template = municipalities["09187128"]
     make_namesake(template, "09187998")
     make_namesake(template, "09187999")
@@ -50,7 +49,7 @@ def test_form_is_accessible_empty_with_errors_and_with_candidates(page, axe, liv
     assert page.third_party_requests == []
 
 
-def test_datalist_suggests_municipalities(page, live_server, site):  # noqa: F811
+def test_datalist_suggests_municipalities(page, live_server, site):
     page.goto(live_server.url + "/zugang/")
     page.locator("#id_municipality_query").press_sequentially("Buxt", delay=30)
     options = page.locator("#municipality-suggestions option")

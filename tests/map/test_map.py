@@ -165,3 +165,36 @@ def test_engine_down_the_map_still_answers(client, engine, monkeypatch):
     assert client.get("/karte/").status_code == 200
     data = get_json(client, "/api/v1/karte/")
     assert data["degraded"] is True and data["notice"]
+
+
+def test_map_keeps_the_visitors_municipality(client, engine, demo_places):
+    ags, place = next(iter(sorted(demo_places.items())))
+    html = client.get(f"/karte/?kommune={ags}&size_class=kleinstadt&guideline=2.3").content.decode()
+    form = html.split('id="map-form"', 1)[1].split("</form>", 1)[0]
+    assert f'<input type="hidden" name="kommune" value="{ags}">' in form
+    # Every link that keeps the state keeps the municipality: search, data, chips, reset.
+    assert f"/suche/?guideline=2.3&amp;size_class=kleinstadt&amp;kommune={ags}&amp;content_type=projekt" in html
+    assert f'data-api-url="/api/v1/karte/?guideline=2.3&amp;size_class=kleinstadt&amp;kommune={ags}"' in html
+    assert f'href="/karte/?guideline=2.3&amp;kommune={ags}"' in html  # the size class chip
+    assert f'href="/karte/?kommune={ags}"' in html  # "Alle Filter zurücksetzen"
+    # "Projekte für <Name>", and choosing another municipality does not bring this one back.
+    hint = html.split('id="kommune-hint"', 1)[1].split("</p>", 1)[0]
+    assert f'<a href="/projekte-fuer/{ags}/">Projekte für {place.name}</a>' in hint
+    assert "next=/karte/%3Fguideline%3D2.3%26size_class%3Dkleinstadt" in hint and f"{ags}" not in hint.split("next=")[1]
+    assert client.session["kommune"] == ags  # remembered, as on the search page
+
+    # Remembered: the next visit without the parameter carries it too.
+    again = client.get("/karte/").content.decode()
+    assert f'<input type="hidden" name="kommune" value="{ags}">' in again
+    # The data are the same with or without the municipality: the map places, it does not rank.
+    with_kommune = get_json(client, f"/api/v1/karte/?kommune={ags}")
+    assert with_kommune == get_json(client, "/api/v1/karte/")
+
+
+def test_map_without_municipality_offers_the_picker(client, engine):
+    html = client.get("/karte/").content.decode()
+    assert 'name="kommune"' not in html
+    hint = html.split('id="kommune-hint"', 1)[1].split("</p>", 1)[0]
+    assert "Ihre Kommune wählen" in hint and "/meine-kommune/?next=/karte/" in hint
+    assert client.get("/karte/?kommune=12345678").status_code == 400
+    assert client.get("/karte/?kommune=abc").status_code == 400

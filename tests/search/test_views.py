@@ -1,6 +1,7 @@
 """The search page and the JSON API, on the demo content indexed in the embedded engine."""
 
 import json
+import re
 
 import pytest
 
@@ -97,6 +98,39 @@ def test_search_page_renders_facets_chips_and_results(client):
     assert "Alle Filter zurücksetzen" in html and 'class="chip"' in html
     assert html.count('name="guideline"') == 16  # the 4 × 3 tree plus its 4 guidelines
     assert "<mark>" in client.get("/suche/?q=Beteiligung").content.decode()
+
+
+def result_items(html: str) -> list[str]:
+    return re.findall(r'<li class="result">(.*?)</li>', html, flags=re.S)
+
+
+def test_project_results_offer_the_compare_link(client):
+    html = client.get("/suche/?content_type=projekt").content.decode()
+    results = result_items(html)
+    assert results
+    for item in results:
+        project_id = re.search(r'href="/nachnutzen/vergleich/\?p=(\d+)"', item).group(1)
+        title = re.search(r"<h3><a [^>]*>(.*?)</a></h3>", item).group(1)
+        # After the result's heading, with the title for screen readers.
+        assert item.index("<h3>") < item.index('class="compare-link"')
+        assert f'<span class="visually-hidden">: {title}</span>' in item
+        assert project_id.isdigit()
+    # A project already chosen (``p`` in the URL) adds to that selection.
+    first = re.search(r"\?p=(\d+)", results[0]).group(1)
+    chosen = result_items(client.get(f"/suche/?content_type=projekt&p={first}").content.decode())
+    assert "Zum Vergleich vorgemerkt" in chosen[0]
+    assert f"/nachnutzen/vergleich/?p={first}&amp;p=" in chosen[1]
+    # Guides and reports have no compare link.
+    guides = client.get("/suche/?content_type=leitfaden").content.decode()
+    assert result_items(guides) and "compare-link" not in guides
+
+
+def test_choosing_another_municipality_does_not_bring_back_the_old_one(client, municipalities):
+    html = client.get("/suche/?q=Daten&kommune=09187128").content.decode()
+    hint = html.split('id="kommune-hint"', 1)[1].split("</p>", 1)[0]
+    assert "Andere Kommune wählen" in hint
+    assert "next=/suche/%3Fq%3DDaten" in hint and "09187128" not in hint
+    assert client.session["kommune"] == "09187128"
 
 
 def test_search_page_bad_input_is_400_not_500(client):
