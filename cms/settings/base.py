@@ -119,7 +119,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "de"
-LANGUAGES = [("de", _("Deutsch")), ("en", _("Englisch"))]
+# German only until locale/en exists: with "en" listed, an English browser got German pages
+# with English number formats and Django's English form errors, under lang="de".
+LANGUAGES = [("de", _("Deutsch"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Berlin"
 USE_I18N = True
