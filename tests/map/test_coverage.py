@@ -223,7 +223,8 @@ def test_every_number_links_to_the_search_that_finds_as_many(client, content):
     parser.feed(html.split('<main id="inhalt"', 1)[1])
     links = parser.links
     in_cells = [link for link in links if link[2] == "td"]
-    assert len(in_cells) == 2 * (16 + 1) * 5 + 2 * (16 + 7)
+    # Two matrices, the state and status tables, and the reused projects per size class and in total.
+    assert len(in_cells) == 2 * (16 + 1) * 5 + 2 * (16 + 7) + (4 + 1)
     checked = 0
     for href, text, _where in links:
         gap = re.search(r": (\d+) Projekte$", text)
@@ -243,9 +244,9 @@ def test_every_number_links_to_the_search_that_finds_as_many(client, content):
 
 def test_tables_are_real_tables_with_headers(client, content):
     html = client.get("/abdeckung/").content.decode()
-    assert html.count("<table") == 4 and html.count("<caption") == 4
-    assert html.count('<th scope="col"') == 2 * 6 + 2 * 3
-    assert html.count('<th scope="row"') == 2 * (16 + 1) + 16 + 7
+    assert html.count("<table") == 5 and html.count("<caption") == 5
+    assert html.count('<th scope="col"') == 2 * 6 + 2 * 3 + 3
+    assert html.count('<th scope="row"') == 2 * (16 + 1) + 16 + 7 + (4 + 1)
     # Heat map: the number is always the text; the largest sub-guideline cell is the darkest.
     result = coverage()
     cells = [c for row in result.projects.rows if not row.is_main for c in row.cells[:4]]

@@ -257,6 +257,18 @@ def test_values_of_one_facet_are_ored_in_one_terms_filter(ready, cluster):
     assert body["aggs"]["_filter_tag"]["filter"] == {"terms": {"state": ["09", "05"]}}
 
 
+def test_reused_facet_filters_and_counts_like_every_other(ready, cluster):
+    body = searched(ready, cluster, SearchRequest(filters={"reused": ("ja",)}))
+    reused = {"terms": {"reused": ["ja"]}}
+    assert body["post_filter"] == reused
+    assert body["aggs"]["_filter_reused"] == {
+        "filter": {"match_all": {}},
+        "aggs": {"reused": {"terms": {"field": "reused", "min_doc_count": 1, "size": 1000}}},
+    }
+    assert body["aggs"]["_filter_status"]["filter"] == reused
+    assert body["aggs"] == facet_aggs({f.name: reused for f in FACETS if f.name != "reused"})
+
+
 def test_empty_text_matches_all_without_post_filter(ready, cluster):
     body = searched(ready, cluster, SearchRequest())
     assert body["query"] == {"match_all": {}}
@@ -431,6 +443,7 @@ def assert_content_index_body(body: dict) -> None:
     assert properties["title_sort"] == {"type": "keyword", "normalizer": "title_sort"}
     assert properties["date"] == {"type": "date", "ignore_malformed": True}
     assert properties["population"] == properties["reuse_count"] == {"type": "integer"}
+    assert properties["reused"] == {"type": "keyword"}
     for name in KEYWORD_FIELDS:
         assert properties[name]["type"] == "keyword", name
         assert properties[name] == {"type": "keyword"} or name == "tag"

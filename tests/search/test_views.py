@@ -48,6 +48,7 @@ def test_api_shape_and_disjunctive_counts(client):
         "budget",
         "open_source",
         "has_evaluation",
+        "reused",
         "tag",
     }
     for result in data["results"]:
@@ -60,6 +61,15 @@ def test_api_shape_and_disjunctive_counts(client):
     assert {v["value"]: v["count"] for v in unfiltered["facets"]["size_class"]} == {
         k: v["count"] for k, v in size.items()
     }
+
+
+def test_demo_lineage_is_in_the_reused_facet(client):
+    data = api(client, "content_type=projekt&reused=ja&page_size=100")
+    counts = {r["title"]: r["reuse_count"] for r in data["results"]}
+    assert len(counts) == 5 and sum(counts.values()) == 6  # six demo links, one source adapted twice
+    assert counts["LoRaWAN-Pegelmessung und Starkregen-Frühwarnung an kleinen Gewässern"] == 2
+    reused = {v["value"]: v["count"] for v in data["facets"]["reused"]}
+    assert reused["ja"] == 5 and reused["nein"] == api(client, "content_type=projekt")["total"] - 5
 
 
 def test_selected_value_stays_listed_at_zero(client):
