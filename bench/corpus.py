@@ -571,6 +571,7 @@ class CorpusGenerator:
             "open_source": [],
             "has_evaluation": [],
             "tag": [],
+            "reused": [],
             "municipality_ags": [],
             "url": "",
             "title": "",
@@ -609,8 +610,12 @@ class CorpusGenerator:
                 tag=sorted(_pick_distinct(rng, self.tags, 1 + int(rng.random() * 5))),
                 status=[self.statuses.pick(rng)],
                 open_source=["ja" if rng.random() < 0.25 else "nein"],
-                reuse_count=int(rng.expovariate(0.4)),
+                reuse_count=1 + int(rng.expovariate(0.8)) if rng.random() < 0.12 else 0,  # few are copied
             )
+            if kind != "projekt":  # as in search/documents.py: only projects are adopted
+                doc["reuse_count"] = 0
+            else:
+                doc["reused"] = ["ja" if doc["reuse_count"] else "nein"]
             budget = self.budgets.pick(rng)
             doc["budget"] = [budget] if budget else []
             has_evaluation = kind == "evaluationsbericht" or rng.random() < 0.15
