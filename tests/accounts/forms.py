@@ -47,6 +47,7 @@ def steckbrief(title: str, slug: str, **overrides) -> dict:
             "datasets": inline_formset([{"title": "Fahrplan", "url": "https://daten.example.org/bus", "license": ""}]),
             "gallery_images": inline_formset([]),
             "attachments": inline_formset([]),
+            "adapted_from": inline_formset([]),
             # Kontakt
             "contact_role": "Digitallotsin",
             "contact_name": "Maria Beispiel",
