@@ -7,6 +7,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, urlencode
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from cms.knowledge.models import ChecklistPage
@@ -110,28 +112,36 @@ def compare(request: HttpRequest) -> HttpResponse:
 
     if len(known) <= MAX_COMPARE:
         store_selection(request, [project.pk for project in known])
+    notice = ""
     if unknown:
-        noun = "Projekt" if len(unknown) == 1 else "Projekte"
-        error = (
-            f"{noun} mit der Kennung {', '.join(unknown)} gibt es nicht oder nicht öffentlich. "
-            "Bitte wählen Sie veröffentlichte Projekte aus."
-        )
-    elif len(known) < MIN_COMPARE:
-        error = (
-            "Für einen Vergleich brauchen Sie mindestens zwei Projekte. Öffnen Sie ein weiteres Projekt und "
-            "wählen Sie dort „Zum Vergleich hinzufügen“."
-        )
+        error = ngettext(
+            "Das Projekt mit der Kennung %(ids)s gibt es nicht oder nicht öffentlich. "
+            "Bitte wählen Sie veröffentlichte Projekte aus.",
+            "Die Projekte mit den Kennungen %(ids)s gibt es nicht oder nicht öffentlich. "
+            "Bitte wählen Sie veröffentlichte Projekte aus.",
+            len(unknown),
+        ) % {"ids": ", ".join(unknown)}
     elif len(known) > MAX_COMPARE:
-        error = (
-            f"Sie können höchstens {MAX_COMPARE} Projekte vergleichen, ausgewählt sind {len(known)}. "
+        error = _(
+            "Sie können höchstens %(max)d Projekte vergleichen, ausgewählt sind %(count)d. "
             "Bitte entfernen Sie Projekte aus der Auswahl."
-        )
+        ) % {"max": MAX_COMPARE, "count": len(known)}
     else:
         error = ""
-    return _compare_page(request, known, previous_ids=previous, error=error, status=400 if error else 200)
+        if len(known) < MIN_COMPARE:
+            # The first "Zum Vergleich hinzufügen" lands here: a normal step, not an error.
+            notice = _(
+                "Für einen Vergleich brauchen Sie mindestens zwei Projekte. Öffnen Sie ein weiteres Projekt und "
+                "wählen Sie dort „Zum Vergleich hinzufügen“."
+            )
+    return _compare_page(
+        request, known, previous_ids=previous, error=error, status=400 if error else 200, notice=notice
+    )
 
 
-def _compare_page(request, projects: list, previous_ids: list[int], error: str, status: int) -> HttpResponse:
+def _compare_page(
+    request, projects: list, previous_ids: list[int], error: str, status: int, notice: str = ""
+) -> HttpResponse:
     ids = [project.pk for project in projects]
     columns = [
         Column(
@@ -149,6 +159,7 @@ def _compare_page(request, projects: list, previous_ids: list[int], error: str, 
         "rows": build_rows(projects) if show_table else [],
         "show_table": show_table,
         "error": error,
+        "notice": notice,
         "count": len(projects),
         "any_demo": any(project.is_demo for project in projects),
         "max_compare": MAX_COMPARE,

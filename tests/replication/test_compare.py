@@ -101,10 +101,11 @@ def test_duplicates_are_ignored(client, content):
     assert client.session["vergleich"] == [a, b]
 
 
-def test_one_project_is_too_few_but_kept_in_the_session(client, content):
-    soup = compare(client, content["laternen"].pk, expect=400)
-    alert = soup.select_one("[role=alert]").get_text(" ", strip=True)
-    assert "mindestens zwei Projekte" in alert
+def test_one_project_is_the_first_step_and_kept_in_the_session(client, content):
+    soup = compare(client, content["laternen"].pk)  # 200: adding the first project is no error
+    assert soup.select_one("[role=alert]") is None
+    notice = soup.select_one("[role=status]").get_text(" ", strip=True)
+    assert "mindestens zwei Projekte" in notice
     assert soup.select_one("table") is None
     assert "Fernwartung der Straßenbeleuchtung" in soup.select_one(".compare-selection").get_text()
     assert soup.find("a", string="Projekte suchen und weitere hinzufügen")["href"] == reverse("search")

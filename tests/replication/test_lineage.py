@@ -457,6 +457,7 @@ def test_search_page_and_api_offer_the_facet(client, lineage, engine, taxonomy):
     html = client.get("/suche/?reused=ja").content.decode()
     assert 'name="reused" value="ja" checked' in html
     assert "Nachnutzung:</span> bereits nachgenutzt" in html
+    assert html.count("× nachgenutzt") == 2 and "2× nachgenutzt" in html, "result cards show the count"
     assert client.get("/suche/?reused=vielleicht").status_code == 400
 
 
