@@ -135,7 +135,13 @@
     map = L.map(container, { zoomControl: false, scrollWheelZoom: false, minZoom: 4, maxZoom: 18 });
     L.control.zoom({ zoomInTitle: "Vergrößern", zoomOutTitle: "Verkleinern" }).addTo(map);
     map.attributionControl.setPrefix('<a href="https://leafletjs.com/">Leaflet</a>');
-    L.tileLayer(d.tileUrl, { attribution: d.tileAttribution, maxZoom: 19 }).addTo(map);
+    // The site's policy is "same-origin"; OpenStreetMap's tile policy requires a Referer, so
+    // the tile server gets the site's origin, never the page's path.
+    L.tileLayer(d.tileUrl, {
+      attribution: d.tileAttribution,
+      maxZoom: 19,
+      referrerPolicy: "strict-origin-when-cross-origin",
+    }).addTo(map);
 
     var clusters = L.markerClusterGroup({
       showCoverageOnHover: false,

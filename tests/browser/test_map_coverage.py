@@ -60,6 +60,10 @@ def test_map_passes_axe_before_and_after_loading_and_asks_nobody_until_asked(pag
     # Leaflet and the cluster plugin come from this site; only tiles go elsewhere (and are blocked here).
     assert all(url.startswith(TILE_HOST) for url in page.third_party_requests)
     assert page.evaluate("window.L.version") == "1.9.4"
+    # OpenStreetMap's tile policy wants a Referer: the site's origin, never the page's path.
+    tile = page.locator("img.leaflet-tile").first
+    tile.wait_for(state="attached")
+    assert tile.get_attribute("referrerpolicy") == "strict-origin-when-cross-origin"
     violations = axe()
     assert violations == []
     assert errors == []
