@@ -161,7 +161,7 @@ def build_rows(projects: list) -> list[Row]:
     def simple(text: str) -> Cell:
         return Cell([Line(text)]) if text else Cell()
 
-    return [
+    rows = [
         row("kommune", "Kommune und Gemeindetyp", municipality_cell),
         row("status", "Status", lambda p: simple(str(p.get_status_display()))),
         row("laufzeit", "Laufzeit", lambda p: simple(duration_text(p.start_date, p.end_date))),
@@ -191,3 +191,6 @@ def build_rows(projects: list) -> list[Row]:
         row("nachnutzung", "Nachnutzung", lineage_cell),
         row("lehren", "Erfahrungen und Lehren", lambda p: text_cell(p.lessons_learned)),
     ]
+    # Lineage is the exception among the rows: when none of the projects was adapted from or
+    # into another, a row of dashes says nothing about the comparison.
+    return [r for r in rows if r.key != "nachnutzung" or not all(cell.empty for cell in r.cells)]

@@ -252,6 +252,13 @@ def test_compare_shows_the_original_next_to_its_adaptation(client, lineage):
     assert "München" not in original
 
 
+def test_compare_without_any_lineage_has_no_lineage_row(client, content):
+    query = f"p={content['laternen'].pk}&p={content['muenchen'].pk}"
+    soup = BeautifulSoup(client.get(f"{reverse('replication:compare')}?{query}").content, "html.parser")
+    assert soup.select("table.compare-table tr.compare-row--leitlinien")
+    assert not soup.select("tr.compare-row--nachnutzung")
+
+
 # -- the exchange format -------------------------------------------------------------------------
 
 
