@@ -169,7 +169,8 @@ def file_request(form, *, now=None) -> AccessRequest:
 
 # -- deciding ---------------------------------------------------------------------------------
 def _lock_pending(pk: int) -> AccessRequest:
-    access_request = AccessRequest.objects.select_for_update().select_related("municipality").get(pk=pk)
+    # Lock only the request row: PostgreSQL cannot lock the nullable side of the outer join.
+    access_request = AccessRequest.objects.select_for_update(of=("self",)).select_related("municipality").get(pk=pk)
     if not access_request.is_pending:
         raise DecisionError(_("Diese Anfrage wurde bereits entschieden."))
     return access_request
