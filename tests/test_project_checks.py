@@ -37,3 +37,20 @@ def test_layers_import_only_downward():
                     names = [node.module]
                 offenders += [f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] in forbidden]
     assert offenders == []
+
+
+def test_numbers_in_template_urls_are_not_localized():
+    """German number formatting turns a primary key 1817 into "1.817"; inside a URL that is
+    another (or no) page. Keys in href/src/action must go through ``|unlocalize``."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+
+    attribute = re.compile(r'(?:href|src|action)="[^"]*\{\{\s*[\w.]+\.(?:pk|id)\s*\}\}[^"]*"')
+    offenders = [
+        f"{path.relative_to(settings.BASE_DIR)}: {match.group(0)[:80]}"
+        for path in Path(settings.BASE_DIR, "templates").rglob("*.html")
+        for match in attribute.finditer(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
