@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from registry.comparability import (
@@ -25,6 +26,7 @@ from registry.comparability import (
 from registry.models import Municipality, Urbanisation
 
 from . import comparable
+from .views import json_errors
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -85,14 +87,8 @@ def api_municipalities(request: HttpRequest) -> JsonResponse:
     """Autocomplete: up to 15 municipalities for ``q`` (a name or the start of an AGS)."""
     raw = request.GET.get("q", "")
     if len(raw) > comparable.MAX_INPUT_CHARS:
-        return JsonResponse(
-            {
-                "errors": {"q": f"Die Eingabe ist zu lang: höchstens {comparable.MAX_INPUT_CHARS} Zeichen."},
-                "message": "Ungültige Anfrage.",
-            },
-            status=400,
-            json_dumps_params={"ensure_ascii": False},
-        )
+        message = _("Die Eingabe ist zu lang: höchstens %(max)d Zeichen.") % {"max": comparable.MAX_INPUT_CHARS}
+        return json_errors({"q": message})
     query = comparable.normalise(raw)
     found = comparable.find(query) if len(query) >= 2 else []
     return JsonResponse(

@@ -11,24 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from itertools import groupby
-from urllib.parse import urlencode, urlparse
+from urllib.parse import urlparse
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from registry.loaders import STATE_NAMES
-from registry.models import Guideline, Municipality
+from registry.models import Municipality
 from registry.size_class import SizeClass
 
 from . import comparable, service
 from .coverage import coverage
 from .facets import FACETS
 from .query import RequestError, SearchRequest, parse_request
-from .views import _with_remembered_kommune
+from .views import facets_json, guideline_tree, json_errors, query_string, with_remembered_kommune
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
@@ -127,27 +126,12 @@ def map_data(search_request: SearchRequest, engine=None) -> MapData:
     return MapData(first, total, municipalities, unplaced, truncated=total > len(unique) and not first.degraded)
 
 
-def _facets_json(response: service.SearchResponse) -> dict:
-    return {
-        group.name: [
-            {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected} for v in group.values
-        ]
-        for group in response.facets
-    }
-
-
-def _json_errors(errors: dict[str, str]) -> JsonResponse:
-    return JsonResponse(
-        {"errors": errors, "message": _("Ungültige Anfrage.")}, status=400, json_dumps_params={"ensure_ascii": False}
-    )
-
-
 @require_GET
 def api_map(request: HttpRequest) -> JsonResponse:
     try:
         search_request = map_request(request.GET)
     except RequestError as exc:
-        return _json_errors(exc.errors)
+        return json_errors(exc.errors)
     data = map_data(search_request)
 
     def absolute(projects: list[dict]) -> list[dict]:
@@ -162,7 +146,7 @@ def api_map(request: HttpRequest) -> JsonResponse:
             "engine": data.response.engine,
             "degraded": data.response.degraded,
             "notice": data.response.notice,
-            "facets": _facets_json(data.response),
+            "facets": facets_json(data.response),
         },
         json_dumps_params={"ensure_ascii": False},
     )
@@ -179,23 +163,6 @@ def _state_params(search_request: SearchRequest) -> list[tuple[str, str]]:
     if search_request.kommune:
         items.append(("kommune", search_request.kommune))
     return items
-
-
-def _query(items: list[tuple[str, str]]) -> str:
-    return "?" + urlencode(items) if items else ""
-
-
-def _guideline_tree(response: service.SearchResponse) -> list[dict]:
-    group = response.facet("guideline")
-    by_value = {v.value: v for v in group.values} if group else {}
-    return [
-        {
-            "term": main,
-            "value": by_value.get(main.code),
-            "children": [{"term": c, "value": by_value.get(c.code)} for c in main.children.all()],
-        }
-        for main in Guideline.objects.filter(parent=None).prefetch_related("children")
-    ]
 
 
 def _by_state(municipalities: list[dict]) -> list[dict]:
@@ -220,7 +187,7 @@ def project_map(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     try:
         # ``kommune`` (URL, else the one remembered in the session) travels with every link, as in the search.
-        search_request = map_request(_with_remembered_kommune(request))
+        search_request = map_request(with_remembered_kommune(request))
     except RequestError as exc:
         errors = exc.errors
         search_request = map_request({})
@@ -236,24 +203,25 @@ def project_map(request: HttpRequest) -> HttpResponse:
         for value in group.values:
             if value.selected:
                 without = [p for p in state if p != (group.name, value.value)]
-                chips.append({"facet": group.facet.label, "label": value.label, "url": _query(without)})
+                chips.append({"facet": group.facet.label, "label": value.label, "url": query_string(without)})
     context = {
         "search": data.response,
         "data": data,
         "query": search_request.text,
         "errors": errors,
         "facet_groups": [g for g in data.response.facets if g.name not in FORCED],
-        "guideline_tree": _guideline_tree(data.response),
+        "guideline_tree": guideline_tree(data.response),
         "chips": chips,
-        "reset_url": _query([p for p in state if p[0] in ("q", "kommune")]),
+        "reset_url": query_string([p for p in state if p[0] in ("q", "kommune")]),
         "states": _by_state(data.municipalities),
         "placed_count": sum(len(m["projects"]) for m in data.municipalities),
-        "api_url": reverse("api_map") + _query(state),
-        "search_link": reverse("search") + _query([*state, *(("content_type", t) for t in FORCED["content_type"])]),
+        "api_url": reverse("api_map") + query_string(state),
+        "search_link": reverse("search")
+        + query_string([*state, *(("content_type", t) for t in FORCED["content_type"])]),
         "tiles": tile_settings(),
         "kommune": kommune,
         # Back here after choosing a municipality, without the old one, which would win over the new choice.
-        "picker_next": reverse("project_map") + _query([p for p in state if p[0] != "kommune"]),
+        "picker_next": reverse("project_map") + query_string([p for p in state if p[0] != "kommune"]),
     }
     return render(request, "map/map.html", context, status=400 if errors else 200)
 

@@ -32,7 +32,7 @@ def _params(request: SearchRequest) -> list[tuple[str, str]]:
     return items
 
 
-def _query(params: list[tuple[str, str]]) -> str:
+def query_string(params: list[tuple[str, str]]) -> str:
     return "?" + urlencode(params) if params else ""
 
 
@@ -58,7 +58,7 @@ def _sort_label(key: str, label: str, kommune) -> str:
     return str(label)
 
 
-def _guideline_tree(response: service.SearchResponse) -> list[dict]:
+def guideline_tree(response: service.SearchResponse) -> list[dict]:
     group = response.facet("guideline")
     by_value = {v.value: v for v in group.values} if group else {}
     tree = []
@@ -73,7 +73,7 @@ def _guideline_tree(response: service.SearchResponse) -> list[dict]:
     return tree
 
 
-def _with_remembered_kommune(request: HttpRequest):
+def with_remembered_kommune(request: HttpRequest):
     """The query parameters, plus the municipality remembered in the session if the URL has none."""
     if request.GET.get("kommune"):
         return request.GET
@@ -88,7 +88,7 @@ def _with_remembered_kommune(request: HttpRequest):
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     try:
-        search_request = parse_request(_with_remembered_kommune(request))
+        search_request = parse_request(with_remembered_kommune(request))
         errors: dict[str, str] = {}
     except RequestError as exc:
         errors = exc.errors
@@ -125,8 +125,8 @@ def search(request: HttpRequest) -> HttpResponse:
         ],
         "kommune": kommune,
         # Back here after choosing a municipality, without the old one, which would win over the new choice.
-        "picker_next": request.path + _query([p for p in _params(search_request) if p[0] != "kommune"]),
-        "guideline_tree": _guideline_tree(response),
+        "picker_next": request.path + query_string([p for p in _params(search_request) if p[0] != "kommune"]),
+        "guideline_tree": guideline_tree(response),
         "toggle": lambda name, value: url_for(search_request, toggle=(name, value)),
         "page_urls": {
             "previous": url_for(search_request, page=search_request.page - 1) if search_request.page > 1 else "",
@@ -138,7 +138,17 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "search/search.html", context, status=400 if errors else 200)
 
 
-def _json_errors(errors: dict[str, str]) -> JsonResponse:
+def facets_json(response: service.SearchResponse) -> dict:
+    """The facets as the JSON APIs (search and map) return them."""
+    return {
+        group.name: [
+            {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected} for v in group.values
+        ]
+        for group in response.facets
+    }
+
+
+def json_errors(errors: dict[str, str]) -> JsonResponse:
     return JsonResponse(
         {"errors": errors, "message": _("Ungültige Anfrage.")}, status=400, json_dumps_params={"ensure_ascii": False}
     )
@@ -149,7 +159,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
     try:
         search_request = parse_request(request.GET)
     except RequestError as exc:
-        return _json_errors(exc.errors)
+        return json_errors(exc.errors)
     response = service.search(search_request)
     kommune = response.kommune
     return JsonResponse(
@@ -178,12 +188,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
                 }
                 for r in response.results
             ],
-            "facets": {
-                group.name: [
-                    {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected} for v in group.values
-                ]
-                for group in response.facets
-            },
+            "facets": facets_json(response),
         },
         json_dumps_params={"ensure_ascii": False},
     )
@@ -194,7 +199,7 @@ def api_suggest(request: HttpRequest) -> JsonResponse:
     try:
         search_request = parse_request({"q": [request.GET.get("q", "")]})
     except RequestError as exc:
-        return _json_errors(exc.errors)
+        return json_errors(exc.errors)
     prefix = search_request.text[:100]
     return JsonResponse(
         {"q": prefix, "suggestions": service.suggest(prefix)}, json_dumps_params={"ensure_ascii": False}

@@ -195,3 +195,21 @@ def write_bundle(directory: Path, data: dict, name: str = "import.json") -> Path
     path = directory / name
     path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     return path
+
+
+def add_grossstadt_project(data: dict, **changes) -> dict:
+    """Add a second project, in München, to a ``bundle()``: a Großstadt next to Bad Endorf."""
+    second = dict(data["municipalities"][0]["projects"][0])
+    second.update(
+        id="projekt-test-grossstadt",
+        slug="laternen-muenchen",
+        title="Laternen-Monitoring in der Großstadt",
+        summary="Tausende Laternen melden Ausfälle automatisch an den Betriebshof.",
+        reports=[],
+        partner_municipalities=[],
+        images=[],
+        documents=[],
+        **changes,
+    )
+    data["municipalities"].append({"id": "kommune-09162000", "ags": "09162000", "demo": True, "projects": [second]})
+    return data

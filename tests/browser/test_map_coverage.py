@@ -4,7 +4,7 @@ import pytest
 
 from cms.exchange.importer import import_files
 from search.engines import get_engine
-from tests.factories import bundle, write_bundle
+from tests.factories import add_grossstadt_project, bundle, write_bundle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,20 +15,7 @@ TILE_HOST = "https://tile.openstreetmap.org/"
 def content(site, exchange_dir):
     """Two projects in two municipalities (Bad Endorf, München), indexed through the outbox."""
     get_engine().clear()
-    data = bundle()
-    second = dict(data["municipalities"][0]["projects"][0])
-    second.update(
-        id="projekt-test-grossstadt",
-        slug="laternen-muenchen",
-        title="Laternen-Monitoring in der Großstadt",
-        summary="Tausende Laternen melden Ausfälle automatisch an den Betriebshof.",
-        status="uebertragen",
-        reports=[],
-        partner_municipalities=[],
-        images=[],
-        documents=[],
-    )
-    data["municipalities"].append({"id": "kommune-09162000", "ags": "09162000", "demo": True, "projects": [second]})
+    data = add_grossstadt_project(bundle(), status="uebertragen")
     import_files([write_bundle(exchange_dir, data)])
 
 

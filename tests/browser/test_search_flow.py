@@ -6,7 +6,7 @@ import pytest
 
 from cms.exchange.importer import import_files
 from search.engines import get_engine
-from tests.factories import bundle, write_bundle
+from tests.factories import add_grossstadt_project, bundle, write_bundle
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,19 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def indexed_content(site, exchange_dir):
     get_engine().clear()
-    data = bundle()
-    second = dict(data["municipalities"][0]["projects"][0])
-    second.update(
-        id="projekt-test-grossstadt",
-        slug="laternen-muenchen",
-        title="Laternen-Monitoring in der Großstadt",
-        summary="Tausende Laternen melden Ausfälle automatisch an den Betriebshof.",
-        reports=[],
-        partner_municipalities=[],
-        images=[],
-        documents=[],
-    )
-    data["municipalities"].append({"id": "kommune-09162000", "ags": "09162000", "demo": True, "projects": [second]})
+    data = add_grossstadt_project(bundle())
     import_files([write_bundle(exchange_dir, data)])  # publishing indexes through the outbox
 
 

@@ -14,7 +14,6 @@ from search.engines import reset_engine
 from search.engines.embedded import EmbeddedEngine
 from search.query import SORTS, RequestError, parse_request
 from tests.factories import sample_municipalities
-from tests.search.conftest import demo_documents  # noqa: F401  (the session fixture)
 
 pytestmark = pytest.mark.django_db
 

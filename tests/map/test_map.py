@@ -71,7 +71,7 @@ def test_map_counts_are_the_search_counts(client, engine, qs):
 
 
 @pytest.mark.parametrize("qs", ["", "guideline=3.3", "q=Daten"])
-def test_municipality_counts_add_up_to_the_facet_counts(client, engine, map_demo_documents, qs):
+def test_municipality_counts_add_up_to_the_facet_counts(client, engine, demo_documents, qs):
     """Per size class and per state, the markers' counts sum to the search's facet counts."""
     karte = get_json(client, f"/api/v1/karte/?{qs}")
     by_size, by_state = Counter(), Counter()
@@ -82,7 +82,7 @@ def test_municipality_counts_add_up_to_the_facet_counts(client, engine, map_demo
     assert dict(by_size) == {v["value"]: v["count"] for v in facets["size_class"]}
     assert dict(by_state) == {v["value"]: v["count"] for v in facets["state"]}
     if not qs:
-        projects = [d for d in map_demo_documents if d["content_type"] == ["projekt"]]
+        projects = [d for d in demo_documents if d["content_type"] == ["projekt"]]
         assert {m["ags"]: len(m["projects"]) for m in karte["municipalities"]} == dict(
             Counter(d["municipality_ags"][0] for d in projects)
         )
