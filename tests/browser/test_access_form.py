@@ -28,7 +28,8 @@ def test_form_is_accessible_empty_with_errors_and_with_candidates(page, axe, liv
     page.get_by_role("button", name="Anfrage absenden").click()
     summary = page.locator("#error-summary")
     assert summary.is_visible()
-    assert page.evaluate("document.activeElement.id") == "error-summary"
+    # The deferred script moves focus once it runs; wait for it (fails after the default timeout).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
     assert page.locator("#id_name").get_attribute("aria-invalid") == "true"
     assert axe() == []
 
