@@ -139,11 +139,13 @@ WORD_FIELDS: list[str] = [
     *(_boosted(f"{name}.{COMPOUND_SUBFIELD}", boost / 2) for name, boost in TEXT_FIELDS.items()),
 ]
 PHRASE_FIELDS: list[str] = [_boosted(name, boost) for name, boost in TEXT_FIELDS.items()]
+# Summary first: a snippet from the summary wins whenever the summary has a match (editors
+# write it for result cards); the embedded engine's SNIPPET_FIELDS make the same choice.
 HIGHLIGHT_FIELDS: tuple[str, ...] = (
-    "body",
-    f"body.{COMPOUND_SUBFIELD}",
     "summary",
     f"summary.{COMPOUND_SUBFIELD}",
+    "body",
+    f"body.{COMPOUND_SUBFIELD}",
 )
 SIMILAR_FIELDS: list[str] = ["title", "summary", "body", "tag", "action_field"]
 
@@ -321,10 +323,13 @@ def fold_words(text: str) -> str:
 
 
 def best_snippet(highlight: dict[str, list[str]], summary: str) -> str:
-    """The fragment with the most marked words; else the escaped start of the summary."""
-    fragments = [highlight[name][0] for name in HIGHLIGHT_FIELDS if highlight.get(name)]
-    if fragments:
-        return max(fragments, key=lambda fragment: fragment.count("<mark>"))  # first wins on ties
+    """The summary's fragment if the summary has a match, else the body's; of a field's two
+    analyses the fragment with more marked words (the first on ties). Without any highlight,
+    the escaped start of the summary."""
+    for field in ("summary", "body"):
+        fragments = [highlight[name][0] for name in (field, f"{field}.{COMPOUND_SUBFIELD}") if highlight.get(name)]
+        if fragments:
+            return max(fragments, key=lambda fragment: fragment.count("<mark>"))
     return html.escape(summary[:SUMMARY_SNIPPET_CHARS])
 
 

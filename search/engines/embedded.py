@@ -114,6 +114,14 @@ SUGGEST_FIELD = "suggest"  # title + tags, lower-cased and folded, for prefix co
 DATE_SORT = "date_sort"  # YYYYMMDD as an integer fast field (0 = no date)
 SORT_FIELD = "title_sort"  # a collation key (umlauts folded), fast, for "titel"
 STORED_ONLY_SCALARS = tuple(f for f in SCALAR_FIELDS if f not in ("id", "title", "summary"))
+# Where a result card's highlighted text comes from, first match wins. The summary first:
+# editors write it for search results and cards, and when the searched words are in it,
+# it is the best text to show. Otherwise a passage of the body, then the body through the
+# parts field (highlights a whole compound found by one of its parts: "Bürgerbeteiligung"
+# for "Beteiligung"). The summary is also a fifth of the body's length, so most snippets
+# tokenise 200 characters instead of 1,000 and more (the largest cost of a result page).
+# Elasticsearch's ``best_snippet`` makes the same choice.
+SNIPPET_FIELDS = ("summary", "body", PARTS_FIELD)
 
 # Word parts for the compound splitter. Tantivy's ``split_compound`` only splits a token
 # that can be covered *entirely* by consecutive dictionary entries, matching greedily
@@ -803,7 +811,7 @@ class EmbeddedEngine(SearchEngine):
         pending = [_pool().submit(searcher.aggregate, q, aggs) for q, aggs in self._facet_jobs(text, filters, query)]
         try:
             total, addresses = self._ranked(searcher, query, request, has_text=text is not None)
-            hits = self._hits(searcher, addresses, text)
+            hits = self._hits(searcher, addresses, text, request.parsed)
         finally:
             counts = self._collect(pending)
         return EngineResult(total=total, hits=hits, facet_counts=counts)
@@ -831,13 +839,15 @@ class EmbeddedEngine(SearchEngine):
         return result.count, [(0.0, address) for _, address in result.hits]
 
     def _hits(
-        self, searcher: tantivy.Searcher, addresses: list[tuple[float, tantivy.DocAddress]], text: Query | None
+        self,
+        searcher: tantivy.Searcher,
+        addresses: list[tuple[float, tantivy.DocAddress]],
+        text: Query | None,
+        parsed: ParsedText | None = None,
     ) -> list[EngineHit]:
         generators: list[tuple[str, tantivy.SnippetGenerator]] = []
-        if text is not None and addresses:
-            # Body first; the parts field highlights whole compounds matched by a part
-            # ("Bürgerbeteiligung" for "Beteiligung"); the summary if the body has nothing.
-            for field in ("body", PARTS_FIELD, "summary"):
+        if text is not None and addresses and self._highlightable(searcher, parsed):
+            for field in SNIPPET_FIELDS:
                 generator = tantivy.SnippetGenerator.create(searcher, text, self.schema, field)
                 generator.set_max_num_chars(SNIPPET_CHARS)
                 generators.append((field, generator))
@@ -851,15 +861,37 @@ class EmbeddedEngine(SearchEngine):
         return hits
 
     @staticmethod
+    def _highlightable(searcher: tantivy.Searcher, parsed: ParsedText | None) -> bool:
+        """Whether any exact term of the text query occurs in a snippet field.
+
+        Tantivy's snippet generator keeps only query terms the index knows and highlights
+        nothing else (fuzzy variants are not terms of the query). When every word is unknown,
+        a typo such as "Strasenbeleuchtung" found only through fuzzy matching, no snippet can
+        highlight anything, and tokenising each hit's summary and body twice would be wasted.
+        """
+        if parsed is None:
+            return True
+        for text in (*parsed.words, *parsed.phrases):
+            for spelling in (s for sub in _SUBWORD.findall(text) for s in _spellings(sub)):
+                if any(searcher.doc_freq(f, t) for t in _analyze(DE_TEXT, spelling) for f in ("summary", "body")):
+                    return True
+                if any(searcher.doc_freq(PARTS_FIELD, t) for t in _analyze(DE_PARTS, spelling)):
+                    return True
+        return False
+
+    @staticmethod
     def _snippet(stored: tantivy.Document, generators: list[tuple[str, tantivy.SnippetGenerator]]) -> str:
-        body = str(stored.get_first("body") or "")
-        summary = str(stored.get_first("summary") or "")
+        """The first field of SNIPPET_FIELDS that highlights something, as safe HTML.
+
+        Each generator gets a document with only the text it reads: Tantivy converts the
+        whole document it is given, and tokenises that field's text in full.
+        """
+        texts = {"summary": str(stored.get_first("summary") or ""), "body": str(stored.get_first("body") or "")}
         for field, generator in generators:
-            value = summary if field == "summary" else body
+            value = texts["body" if field == PARTS_FIELD else field]
             if not value:
                 continue
-            document = stored if field != PARTS_FIELD else tantivy.Document(**{PARTS_FIELD: [body]})
-            rendered = snippet_html(generator.snippet_from_doc(document), value)
+            rendered = snippet_html(generator.snippet_from_doc(tantivy.Document(**{field: [value]})), value)
             if rendered:
                 return rendered
         return ""  # no highlight (e.g. only fuzzy matches): the service shows the summary

@@ -379,6 +379,22 @@ class EngineContract:
         scratch_engine.clear()
         assert run(scratch_engine).total == 0
 
+    def test_snippet_prefers_the_summary_and_falls_back_to_the_body(self, scratch_engine, demo_documents):
+        if not scratch_engine.supports_highlighting:
+            pytest.skip("engine does not highlight")
+        both = dict(
+            demo_documents[0],
+            id="990002",
+            title="Mängelmelder",
+            summary="Ein Mängelmelder für die Gemeinde Quellental.",
+            body="Im Alltag nutzen die Bürger den Mängelmelder für Schlaglöcher in Quellental und Umgebung.",
+        )
+        body_only = dict(both, id="990003", summary="Eine App für Meldungen aus der Bürgerschaft.")
+        scratch_engine.bulk(index=[both, body_only])
+        snippets = {hit.id: hit.snippet for hit in run(scratch_engine, "Quellental").hits}
+        assert "<mark>Quellental</mark>" in snippets["990002"] and "Alltag" not in snippets["990002"]
+        assert "<mark>Quellental</mark>" in snippets["990003"] and "Alltag" in snippets["990003"]
+
     def test_indexed_markup_is_escaped_in_snippets(self, scratch_engine, demo_documents):
         if not scratch_engine.supports_highlighting:
             pytest.skip("engine does not highlight")

@@ -200,7 +200,7 @@ def facet_aggs(filters: dict[str, dict]) -> dict:
 HIGHLIGHT = {
     "fields": {
         name: {"fragment_size": 160, "number_of_fragments": 1}
-        for name in ("body", "body.decompound", "summary", "summary.decompound")
+        for name in ("summary", "summary.decompound", "body", "body.decompound")
     },
     "pre_tags": ["<mark>"],
     "post_tags": ["</mark>"],
@@ -380,6 +380,21 @@ def test_response_becomes_engine_result(ready, cluster):
     assert first.snippet == "Die <mark>Bürgerbeteiligung</mark> per <mark>App</mark> für &lt;alle&gt;"
     # No highlight: the summary, escaped.
     assert second.snippet == "&lt;b&gt;Fett&lt;/b&gt; &amp; &quot;zitiert&quot;"
+
+
+def test_snippet_from_the_summary_wins_over_a_richer_body_fragment(ready, cluster):
+    hit = {
+        "_id": "19",
+        "_score": 1.0,
+        "_source": {"id": "19", "summary": "Kurz"},
+        "highlight": {
+            "body": ["<mark>App</mark> und <mark>App</mark>"],
+            "summary.decompound": ["Die <mark>App</mark>"],
+        },
+    }
+    cluster.on("POST", rf"/{ALIAS}/_search", (200, search_response([hit], total=1)))
+    (only,) = ready.search(SearchRequest(text="App")).hits
+    assert only.snippet == "Die <mark>App</mark>"
 
 
 def test_hits_sorted_by_date_have_score_zero(ready, cluster):

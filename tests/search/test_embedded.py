@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import tantivy
 
 from search.engines.base import EngineUnavailable
 from search.engines.embedded import FUZZY_KNOWN_DOCS, GENERATION_PATTERN, EmbeddedEngine
@@ -173,6 +174,28 @@ def test_fuzzy_variants_only_for_words_the_index_barely_knows(tmp_path):
     engine.bulk(index=[make_doc("3", "Holzbrücke")])
     assert set(hit_ids(engine, "Holzbrücke")) == {"1", "2", "3"}, "three documents: exact only"
     assert set(hit_ids(engine, "Holzbrucje")) == {"1", "2", "3", "near"}, "a typo still finds all"
+
+
+def test_no_snippet_work_when_no_query_word_is_in_the_index(tmp_path, monkeypatch):
+    """A typo found only through fuzzy matching cannot be highlighted (Tantivy's snippets
+    know only the query's exact terms), so no snippet generator is built for it; a known
+    word, or a known part of a compound, still gets its highlighted snippet."""
+    engine = EmbeddedEngine(path=tmp_path / "index")
+    engine.bulk(index=[make_doc("1", "Straßenbeleuchtung"), make_doc("2", "Straßenbeleuchtung")])
+    created = []
+    original = tantivy.SnippetGenerator.create
+    monkeypatch.setattr(tantivy.SnippetGenerator, "create", lambda *args: created.append(args[-1]) or original(*args))
+
+    typo = run(engine, "Strasenbeleuchtung")
+    assert typo.total == 2 and {h.snippet for h in typo.hits} == {""}
+    assert created == []
+
+    for text, marked in (("Straßenbeleuchtung", "Straßenbeleuchtung"), ("Beleuchtung", "Straßenbeleuchtung")):
+        created.clear()
+        result = run(engine, f"{text} Strasenbeleuchtung")
+        assert result.total == 2, text
+        assert all(f"<mark>{marked}</mark>" in h.snippet for h in result.hits), (text, result.hits)
+        assert created, text
 
 
 def test_query_errors_become_engine_unavailable(tmp_path, monkeypatch):
