@@ -140,12 +140,10 @@ WORD_FIELDS: list[str] = [
 ]
 PHRASE_FIELDS: list[str] = [_boosted(name, boost) for name, boost in TEXT_FIELDS.items()]
 # Summary first: a snippet from the summary wins whenever the summary has a match (editors
-# write it for result cards); the embedded engine's SNIPPET_FIELDS make the same choice.
-HIGHLIGHT_FIELDS: tuple[str, ...] = (
-    "summary",
-    f"summary.{COMPOUND_SUBFIELD}",
-    "body",
-    f"body.{COMPOUND_SUBFIELD}",
+# write it for result cards); the embedded engine's SNIPPET_SOURCES make the same choice.
+SNIPPET_SOURCES: tuple[str, ...] = ("summary", "body")
+HIGHLIGHT_FIELDS: tuple[str, ...] = tuple(
+    name for source in SNIPPET_SOURCES for name in (source, f"{source}.{COMPOUND_SUBFIELD}")
 )
 SIMILAR_FIELDS: list[str] = ["title", "summary", "body", "tag", "action_field"]
 
@@ -326,7 +324,7 @@ def best_snippet(highlight: dict[str, list[str]], summary: str) -> str:
     """The summary's fragment if the summary has a match, else the body's; of a field's two
     analyses the fragment with more marked words (the first on ties). Without any highlight,
     the escaped start of the summary."""
-    for field in ("summary", "body"):
+    for field in SNIPPET_SOURCES:
         fragments = [highlight[name][0] for name in (field, f"{field}.{COMPOUND_SUBFIELD}") if highlight.get(name)]
         if fragments:
             return max(fragments, key=lambda fragment: fragment.count("<mark>"))

@@ -120,8 +120,8 @@ STORED_ONLY_SCALARS = tuple(f for f in SCALAR_FIELDS if f not in ("id", "title",
 # parts field (highlights a whole compound found by one of its parts: "Bürgerbeteiligung"
 # for "Beteiligung"). The summary is also a fifth of the body's length, so most snippets
 # tokenise 200 characters instead of 1,000 and more (the largest cost of a result page).
-# Elasticsearch's ``best_snippet`` makes the same choice.
-SNIPPET_FIELDS = ("summary", "body", PARTS_FIELD)
+# Elasticsearch's ``best_snippet`` makes the same choice. (generator field, stored text).
+SNIPPET_SOURCES = (("summary", "summary"), ("body", "body"), (PARTS_FIELD, "body"))
 
 # Word parts for the compound splitter. Tantivy's ``split_compound`` only splits a token
 # that can be covered *entirely* by consecutive dictionary entries, matching greedily
@@ -229,6 +229,15 @@ def _spellings(word: str) -> list[str]:
     for plain, umlaut in _UMLAUT_SPELLINGS:
         variant = re.sub(rf"(?<![qQ]){plain}", umlaut, variant)
     return [word] if variant == word else [word, variant]
+
+
+def _subword_terms(subword: str) -> tuple[list[str], list[tuple[str, ...]]]:
+    """What a query sub-word is looked up as: its stems (DE_TEXT, for the text fields) and
+    its part lists (DE_PARTS, for the parts field), over every spelling, without repeats."""
+    spellings = _spellings(subword)
+    stems = dict.fromkeys(t for s in spellings for t in _analyze(DE_TEXT, s))
+    part_lists = dict.fromkeys(tuple(_analyze(DE_PARTS, s)) for s in spellings)
+    return list(stems), list(part_lists)
 
 
 def fold(text: str) -> str:
@@ -730,9 +739,7 @@ class EmbeddedEngine(SearchEngine):
         def known(fields: Iterable[str], token: str) -> bool:
             return searcher is not None and sum(searcher.doc_freq(f, token) for f in fields) >= FUZZY_KNOWN_DOCS
 
-        spellings = _spellings(subword)
-        stems = dict.fromkeys(t for s in spellings for t in _analyze(DE_TEXT, s))
-        part_lists = dict.fromkeys(tuple(_analyze(DE_PARTS, s)) for s in spellings)
+        stems, part_lists = _subword_terms(subword)
         alternatives: list[Query] = []
         for stem in stems:
             distance = 0 if known(TEXT_FIELDS, stem) else _fuzzy_distance(stem)
@@ -843,14 +850,14 @@ class EmbeddedEngine(SearchEngine):
         searcher: tantivy.Searcher,
         addresses: list[tuple[float, tantivy.DocAddress]],
         text: Query | None,
-        parsed: ParsedText | None = None,
+        parsed: ParsedText,
     ) -> list[EngineHit]:
-        generators: list[tuple[str, tantivy.SnippetGenerator]] = []
+        generators: list[tuple[str, str, tantivy.SnippetGenerator]] = []  # (field, stored text, generator)
         if text is not None and addresses and self._highlightable(searcher, parsed):
-            for field in SNIPPET_FIELDS:
+            for field, source in SNIPPET_SOURCES:
                 generator = tantivy.SnippetGenerator.create(searcher, text, self.schema, field)
                 generator.set_max_num_chars(SNIPPET_CHARS)
-                generators.append((field, generator))
+                generators.append((field, source, generator))
         hits = []
         for score, address in addresses:
             stored = searcher.doc(address)
@@ -861,7 +868,7 @@ class EmbeddedEngine(SearchEngine):
         return hits
 
     @staticmethod
-    def _highlightable(searcher: tantivy.Searcher, parsed: ParsedText | None) -> bool:
+    def _highlightable(searcher: tantivy.Searcher, parsed: ParsedText) -> bool:
         """Whether any exact term of the text query occurs in a snippet field.
 
         Tantivy's snippet generator keeps only query terms the index knows and highlights
@@ -869,26 +876,27 @@ class EmbeddedEngine(SearchEngine):
         a typo such as "Strasenbeleuchtung" found only through fuzzy matching, no snippet can
         highlight anything, and tokenising each hit's summary and body twice would be wasted.
         """
-        if parsed is None:
-            return True
         for text in (*parsed.words, *parsed.phrases):
-            for spelling in (s for sub in _SUBWORD.findall(text) for s in _spellings(sub)):
-                if any(searcher.doc_freq(f, t) for t in _analyze(DE_TEXT, spelling) for f in ("summary", "body")):
+            for subword in _SUBWORD.findall(text):
+                stems, part_lists = _subword_terms(subword)
+                if any(searcher.doc_freq(field, t) for t in stems for field in ("summary", "body")):
                     return True
-                if any(searcher.doc_freq(PARTS_FIELD, t) for t in _analyze(DE_PARTS, spelling)):
+                if any(searcher.doc_freq(PARTS_FIELD, t) for parts in part_lists for t in parts):
                     return True
         return False
 
     @staticmethod
-    def _snippet(stored: tantivy.Document, generators: list[tuple[str, tantivy.SnippetGenerator]]) -> str:
-        """The first field of SNIPPET_FIELDS that highlights something, as safe HTML.
+    def _snippet(stored: tantivy.Document, generators: list[tuple[str, str, tantivy.SnippetGenerator]]) -> str:
+        """The first of SNIPPET_SOURCES that highlights something, as safe HTML.
 
         Each generator gets a document with only the text it reads: Tantivy converts the
         whole document it is given, and tokenises that field's text in full.
         """
-        texts = {"summary": str(stored.get_first("summary") or ""), "body": str(stored.get_first("body") or "")}
-        for field, generator in generators:
-            value = texts["body" if field == PARTS_FIELD else field]
+        if not generators:
+            return ""  # no text, or nothing to highlight: the service shows the summary
+        texts = {name: str(stored.get_first(name) or "") for name in ("summary", "body")}
+        for field, source, generator in generators:
+            value = texts[source]
             if not value:
                 continue
             rendered = snippet_html(generator.snippet_from_doc(tantivy.Document(**{field: [value]})), value)
