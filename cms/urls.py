@@ -1,15 +1,25 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path, register_converter
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms.accounts import throttling
 from cms.core import views as core_views
+from cms.core.converters import IdConverter
+from cms.core.documents import serve_document
+
+# ``<id:…>``: every integer id in the site's own URLs; registered before the includes below use it.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("django-admin/", admin.site.urls),
+    # Ahead of Wagtail's own route for the same path: the reset form with a per-client limit.
+    path("admin/password_reset/", throttling.password_reset),
     path("admin/", include(wagtailadmin_urls)),
+    # Wagtail's download URL (its pattern, unnamed: Wagtail still builds the links), with the id checked first.
+    re_path(r"^dokumente/(\d+)/(.*)$", serve_document),
     path("dokumente/", include(wagtaildocs_urls)),
     # The search layer sits above cms; it is wired in by name only, never imported here.
     path("suche/", include("search.urls")),
@@ -18,7 +28,8 @@ urlpatterns = [
     path("", include("search.comparable_urls")),
     path("charta/", include("cms.core.taxonomy_urls")),
     path("gemeindegroesse/<slug:size_class>/", core_views.size_class_detail, name="size_class"),
-    path("healthz", core_views.healthz, name="healthz"),
+    # Database and search engine, reported separately: the view asks the search layer.
+    path("", include("search.health_urls")),
     path("zugang/", include("cms.access.urls")),
     path("kontakt/", include("cms.contact.urls")),
     path("nachnutzen/", include("cms.replication.urls")),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
+from cms.core.converters import is_ascii_number
 from cms.projects.models import ProjectPage
 from registry.comparability import COMPONENT_LABELS, WEIGHTS, Comparison, Profile, explain, score
 from registry.models import Municipality
@@ -80,7 +81,7 @@ def normalise(text: str) -> str:
 
 def _as_ags(text: str) -> str | None:
     digits = text.replace(" ", "")
-    return digits if digits.isdigit() else None
+    return digits if is_ascii_number(digits) else None
 
 
 def _variants(text: str) -> set[str]:

@@ -30,9 +30,13 @@ from .views import json_errors
 
 
 def _next_url(request: HttpRequest) -> str:
-    """A safe, local ``next`` target (from the form or the query string), else ""."""
+    """A safe, local ``next`` target (from the form or the query string), else "".
+
+    Only a path: a bare word ("0", "²") is no page to return to (and ``redirect()`` would look it
+    up as a view name and fail with a 500).
+    """
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
@@ -41,7 +45,7 @@ def _next_url(request: HttpRequest) -> str:
 
 def _chosen(request: HttpRequest, municipality: Municipality) -> HttpResponseRedirect:
     comparable.remember(request, municipality)
-    return redirect(_next_url(request) or reverse("comparable_projects", args=[municipality.ags]))
+    return HttpResponseRedirect(_next_url(request) or reverse("comparable_projects", args=[municipality.ags]))
 
 
 @require_http_methods(["GET", "POST"])
@@ -79,7 +83,7 @@ def picker(request: HttpRequest) -> HttpResponse:
 @require_POST
 def forget(request: HttpRequest) -> HttpResponse:
     comparable.forget(request)
-    return redirect(_next_url(request) or reverse("comparable_picker"))
+    return HttpResponseRedirect(_next_url(request) or reverse("comparable_picker"))
 
 
 @require_GET

@@ -10,9 +10,11 @@ the map tiles, which are the one request to another server and load only on requ
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import wraps
 from itertools import groupby
 from urllib.parse import urlparse
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -42,7 +44,42 @@ def tile_settings() -> dict[str, str]:
     attribution = getattr(settings, "MAP_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION) or DEFAULT_TILE_ATTRIBUTION
     default_provider = "OpenStreetMap" if url == DEFAULT_TILE_URL else (urlparse(url).hostname or url)
     provider = getattr(settings, "MAP_TILE_PROVIDER", "") or default_provider
-    return {"url": url, "attribution": attribution, "provider": provider, "host": urlparse(url).hostname or ""}
+    return {
+        "url": url,
+        "attribution": attribution,
+        "provider": provider,
+        "host": urlparse(url).hostname or "",
+        "origin": tile_origin(url),
+    }
+
+
+def tile_origin(url: str) -> str:
+    """The Content-Security-Policy source for a Leaflet tile URL template ("" for this server).
+
+    Leaflet's ``{s}`` subdomain placeholder becomes the wildcard CSP allows in the leftmost label.
+    """
+    parts = urlparse(url)
+    if not parts.scheme or not parts.netloc:
+        return ""  # a path on this server: 'self' covers it
+    labels = parts.netloc.split(".")
+    if "{" in labels[0]:
+        labels[0] = "*"
+    return f"{parts.scheme}://{'.'.join(labels)}"
+
+
+def allow_map_tiles(view):
+    """Add the tile server to the page's img-src, read from MAP_TILE_URL at request time.
+
+    Only the map page may load images from another server. ``data:`` is there because Leaflet
+    blanks tiles it stops loading (on zoom) with a data: GIF.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        sources = ["data:", tile_settings()["origin"]]
+        return csp_update({"img-src": [s for s in sources if s]})(view)(request, *args, **kwargs)
+
+    return wrapped
 
 
 def map_request(params) -> SearchRequest:
@@ -183,6 +220,7 @@ def _by_state(municipalities: list[dict]) -> list[dict]:
 
 
 @require_GET
+@allow_map_tiles
 def project_map(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
     try:

@@ -1,7 +1,8 @@
 """The search service: one place that turns a SearchRequest into what pages and the API show.
 
 Engines return raw counts; here they get labels, a stable order, the "a selected value stays
-listed even at 0" rule, and, if the engine is unreachable, a plain database fallback.
+listed even at 0" rule, and, if the engine is unreachable or its index missing or far from
+complete (``search.health``), a plain database fallback.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from cms.projects.models import ProjectStatus
 from registry.comparability import Comparison, Profile, explain, format_number
 from registry.size_class import SizeClass
 
-from . import comparable
+from . import comparable, health
 from .documents import INDEXED_MODELS, document_for
 from .engines import EngineHit, EngineUnavailable, get_engine
 from .facets import CONTENT_TYPES, FACETS, Facet
@@ -186,6 +187,11 @@ def search(request: SearchRequest, engine=None) -> SearchResponse:
     started = time.perf_counter()
     mine = _profile(request.kommune) if request.kommune else None
     passend = request.sort == "passend" and mine is not None
+    state = health.check(engine)
+    if not state.ok:
+        # A missing or far too small index would answer, but wrongly: the database does better.
+        logger.warning("Suchindex nicht nutzbar (%s), Datenbank-Ersatzsuche", state.problem)
+        return fallback_search(request, engine_name=engine.name, started=started)
     try:
         if passend:
             # Re-rank the first RERANK_LIMIT hits of the filtered query (relevance order) by
@@ -195,6 +201,7 @@ def search(request: SearchRequest, engine=None) -> SearchResponse:
             raw = engine.search(request)
     except EngineUnavailable as exc:
         logger.warning("Suchmaschine nicht erreichbar, Datenbank-Ersatzsuche: %s", exc)
+        health.forget(engine)  # the next check asks the engine again instead of a cached "ok"
         return fallback_search(request, engine_name=engine.name, started=started)
     hits = list(raw.hits)
     compared = comparable.compare_documents(mine, [h.source for h in hits]) if mine else [None] * len(hits)

@@ -2,7 +2,9 @@
 
 Signal handlers only write ``IndexTask`` rows, inside the editor's transaction; after the
 commit ``drain`` applies all pending rows to the engine. A failing engine leaves the rows
-pending and logs a warning: publishing never fails because of search.
+pending and logs a warning: publishing never fails because of search. So does a lost index:
+the engine does not start a new one for the few documents of a publish (it would look
+healthy while missing everything else); the rows wait for ``search_rebuild``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page
 
+from . import health
 from .documents import document_for
 from .engines import EngineUnavailable, get_engine
 from .models import IndexTask
@@ -33,6 +36,7 @@ def enqueue(page_ids: list[int], action: str) -> None:
     if not page_ids:
         return
     IndexTask.objects.bulk_create([IndexTask(page_id=pk, action=action) for pk in page_ids])
+    health.forget()  # the number of indexable pages may change (again after the commit, in drain)
     transaction.on_commit(drain)
 
 
@@ -46,6 +50,7 @@ def pending() -> int:
 
 def drain(engine=None) -> int:
     """Apply pending tasks to the engine; returns how many were applied (0 if the engine failed)."""
+    health.forget()  # the pages changed: count them again before judging the index complete
     if not _drain_lock.acquire(blocking=False):
         return 0  # another thread of this process is draining; it will see our rows
     try:

@@ -3,6 +3,17 @@ from django.core.management import call_command
 from django.db import transaction
 
 
+@pytest.fixture(autouse=True)
+def _fresh_search_health():
+    """search.health caches the page count and the engine's health per process; each test has
+    its own database and engines, so it starts without what an earlier test counted."""
+    from search import health
+
+    health.forget()
+    yield
+    health.forget()
+
+
 @pytest.fixture
 def taxonomy(db):
     from registry.loaders import load_taxonomy

@@ -146,7 +146,7 @@ def test_one_bad_record_imports_nothing_and_names_record_and_field(site, exchang
             lambda p: p.update(contact={"email": "keine-adresse"}),
             ("projekt-test-laternen", "contact.email", "keine gültige E-Mail"),
         ),
-        (lambda p: p.pop("summary"), ("projekt-test-laternen", "", "Pflichtfeld fehlt: summary")),
+        (lambda p: p.pop("summary"), ("projekt-test-laternen", "summary", "Pflichtfeld fehlt: summary")),
         (lambda p: p.update(farbe="blau"), ("projekt-test-laternen", "", "Unbekanntes Feld: farbe")),
         (lambda p: p["reports"][1].update(indicators=[]), ("bericht-test-erfahrung", "", "nicht zulässig")),
         (

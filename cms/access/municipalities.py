@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, IntegerField, Q, Value, When
 
+from cms.core.converters import is_ascii_number
 from registry.models import Municipality
 
 MAX_CANDIDATES = 20
@@ -50,7 +51,7 @@ def search(query: str, limit: int = MAX_CANDIDATES) -> tuple[list[Municipality],
     query = query.strip()
     if not query:
         return [], False
-    if query.isdigit():
+    if is_ascii_number(query):
         qs = _base().filter(ags__startswith=query).order_by("ags")
     else:
         qs = (

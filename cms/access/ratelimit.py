@@ -7,23 +7,10 @@ is enough to count and useless for identifying anyone.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils.crypto import salted_hmac
 
-
-def client_ip(request) -> str:
-    """The client address; behind N trusted proxies, the N-th entry from the right of X-Forwarded-For.
-
-    ``TRUSTED_PROXY_COUNT`` defaults to 0 because a client can write any X-Forwarded-For it
-    likes: trusting it without a proxy that overwrites it would make the limit worthless.
-    """
-    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
-    if proxies > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+from cms.core.clientip import client_ip
 
 
 class RateLimit:

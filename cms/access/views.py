@@ -9,6 +9,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from cms.core.text import without_control_characters
+
 from . import services
 from .forms import AccessRequestForm
 from .models import municipality_label
@@ -70,7 +72,7 @@ def thanks(request: HttpRequest) -> HttpResponse:
 @require_GET
 def municipality_lookup(request: HttpRequest) -> JsonResponse:
     """Up to 20 matches for the datalist; public data from the registry, so cacheable."""
-    query = request.GET.get("q", "").strip()[:100]
+    query = without_control_characters(request.GET.get("q", "")).strip()[:100]
     results, more = ([], False) if len(query) < 2 else search(query, limit=MAX_CANDIDATES)
     response = JsonResponse(
         {

@@ -13,6 +13,8 @@ from wagtail import hooks
 from wagtail.admin.action_menu import SubmitForModerationMenuItem
 from wagtail.models import Page
 
+from cms.core.converters import parse_id
+
 from . import policy
 
 
@@ -57,8 +59,9 @@ def check_move_page(request, page, destination):
 @hooks.register("before_copy_page")
 def check_copy_page(request, page):
     destination = None
-    if request.method == "POST" and request.POST.get("new_parent_page", "").isdigit():
-        destination = Page.objects.filter(pk=request.POST["new_parent_page"]).first()
+    parent_id = parse_id(request.POST.get("new_parent_page")) if request.method == "POST" else None
+    if parent_id is not None:
+        destination = Page.objects.filter(pk=parent_id).first()
     with_subpages = request.method == "POST" and bool(request.POST.get("copy_subpages"))
     if reason := policy.check_copy(request.user, page, destination, with_subpages=with_subpages):
         return forbidden(request, reason, page.get_parent())

@@ -10,10 +10,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+
+from cms.core.clientip import client_ip
 
 
 @dataclass(frozen=True)
@@ -49,20 +50,6 @@ class RateLimit:
 
     def retry_after(self) -> int:
         return self.window - int(time.time() % self.window)
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address; behind N trusted reverse proxies, the Nth entry from the right of X-Forwarded-For.
-
-    ``TRUSTED_PROXY_COUNT`` (default 0) must match the deployment: trusting the header
-    without a proxy that sets it would let anyone pick a fresh address per request.
-    """
-    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
-    if proxies > 0:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def client_identity(request: HttpRequest) -> str:

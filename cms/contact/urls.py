@@ -5,5 +5,5 @@ from . import views
 app_name = "contact"
 
 urlpatterns = [
-    path("projekt/<int:page_id>/", views.project_contact, name="project"),
+    path("projekt/<id:page_id>/", views.project_contact, name="project"),
 ]

@@ -7,11 +7,12 @@ import uuid
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
 from .blocks import RICH_TEXT_FEATURES, BodyBlock
+from .fields import SanitizedRichTextField, SanitizedStreamField
+from .forms import PlatformPageForm
 
 
 class PlatformPage(Page):
@@ -36,6 +37,7 @@ class PlatformPage(Page):
     )
 
     settings_panels = Page.settings_panels + [FieldPanel("external_id"), FieldPanel("is_demo")]
+    base_form_class = PlatformPageForm
 
     class Meta:
         abstract = True
@@ -51,6 +53,7 @@ class HomePage(Page):
     intro = models.TextField(_("Einleitung"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
+    base_form_class = PlatformPageForm
     max_count = 1
     parent_page_types = ["wagtailcore.Page"]
 
@@ -82,9 +85,10 @@ class HomePage(Page):
 class SectionIndexPage(Page):
     """The "Kommunen" and "Wissen" sections: an introduction and the list of children."""
 
-    intro = RichTextField(_("Einleitung"), blank=True, features=RICH_TEXT_FEATURES)
+    intro = SanitizedRichTextField(_("Einleitung"), blank=True, features=RICH_TEXT_FEATURES)
 
     content_panels = Page.content_panels + [FieldPanel("intro")]
+    base_form_class = PlatformPageForm
     parent_page_types = ["core.HomePage"]
     subpage_types = ["projects.MunicipalityPage", "knowledge.GuidePage", "knowledge.ChecklistPage"]
 
@@ -101,10 +105,11 @@ class StandardPage(Page):
     """Impressum, Datenschutz, Erklärung zur Barrierefreiheit: editable text pages."""
 
     intro = models.TextField(_("Einleitung"), blank=True)
-    body = StreamField(BodyBlock(), verbose_name=_("Inhalt"), blank=True)
+    body = SanitizedStreamField(BodyBlock(), verbose_name=_("Inhalt"), blank=True)
 
     content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
     search_fields = Page.search_fields + [index.SearchField("intro"), index.SearchField("body")]
+    base_form_class = PlatformPageForm
     parent_page_types = ["core.HomePage"]
     subpage_types: list[str] = []
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Model, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -78,7 +77,8 @@ def charta_overview(request: HttpRequest) -> HttpResponse:
 
 def term_detail(request: HttpRequest, kind: str, code: str) -> HttpResponse:
     term_kind = TERM_KINDS.get(kind)
-    if term_kind is None:
+    # A code never holds a NUL byte, which PostgreSQL would refuse in the query (a 500).
+    if term_kind is None or "\x00" in code:
         raise Http404
     term = get_object_or_404(term_kind.model, code=code)
     projects = public_projects()
@@ -120,9 +120,3 @@ def size_class_detail(request: HttpRequest, size_class: str) -> HttpResponse:
         "taxonomy/size_class.html",
         {"size_class": sc, "bounds": SIZE_CLASS_BOUNDS[sc], "projects": projects, "reports": reports_below(projects)},
     )
-
-
-def healthz(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")

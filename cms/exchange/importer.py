@@ -13,21 +13,25 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image as PILImage
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
+from cms.core.sanitize import sanitize_instance
 from cms.core.site_setup import ensure_site_structure, section
 from cms.core.text import german_slug
 from cms.knowledge.models import ChecklistPage, GuideExampleProject, GuidePage
@@ -44,7 +48,15 @@ from cms.projects.models import (
 )
 from registry.models import ActionField, ActorGroup, Guideline, LeitbildAttribute, Municipality, Recommendation
 
-from .validation import ImportProblem, RegistryIndex, SemanticChecker, schema_problems
+from .validation import (
+    MAX_NESTING_DEPTH,
+    ImportProblem,
+    RegistryIndex,
+    SemanticChecker,
+    records,
+    schema_problems,
+    structure_problems,
+)
 
 
 class ImportFailed(Exception):
@@ -57,6 +69,8 @@ class ImportFailed(Exception):
 class ImportStats:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    # Not errors: the import goes ahead (e.g. markup removed from rich text), but the sender should know.
+    warnings: list[ImportProblem] = field(default_factory=list)
 
     def count(self, kind: str, created: bool) -> None:
         target = self.created if created else self.updated
@@ -76,16 +90,54 @@ class Bundle:
     data: dict
 
 
+def _reject_constant(name: str) -> None:
+    """NaN and Infinity are not JSON, though Python's decoder accepts them; no amount can be either."""
+    raise ValueError(name)
+
+
+def _read_at_most(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None if it has more than ``limit``. The size on disk decides before
+    anything is read; reading in chunks then holds to the limit also where that size is wrong
+    (a pipe, a file that grows) without allocating the whole limit up front."""
+    with path.open("rb") as fh:
+        if os.fstat(fh.fileno()).st_size > limit:
+            return None
+        chunks, total = [], 0
+        while chunk := fh.read(1024 * 1024):
+            total += len(chunk)
+            if total > limit:
+                return None
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def read_bundle(path: Path) -> tuple[Bundle | None, list[ImportProblem]]:
+    """Read and parse one file within the limits: its size is checked before anything is read, and a
+    file nested too deeply for the decoder becomes a problem instead of a RecursionError."""
     source = path.name
+    limit = settings.EXCHANGE_MAX_FILE_BYTES
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = _read_at_most(path, limit)
     except FileNotFoundError:
         return None, [ImportProblem(source, "", "", _("Die Datei wurde nicht gefunden"))]
+    except OSError:
+        return None, [ImportProblem(source, "", "", _("Die Datei kann nicht gelesen werden"))]
+    if raw is None:
+        return None, [
+            ImportProblem(
+                source,
+                "",
+                "",
+                _("Die Datei ist zu groß (höchstens %(max)s); bitte auf mehrere Dateien aufteilen")
+                % {"max": filesizeformat(limit)},
+            )
+        ]
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None, [ImportProblem(source, "", "", _("Die Datei ist nicht UTF-8-kodiert"))]
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         return None, [
             ImportProblem(
@@ -96,40 +148,93 @@ def read_bundle(path: Path) -> tuple[Bundle | None, list[ImportProblem]]:
                 % {"line": exc.lineno, "col": exc.colno, "msg": exc.msg},
             )
         ]
+    except RecursionError:
+        # The C decoder recurses once per level and stops at the interpreter's recursion limit.
+        return None, [
+            ImportProblem(
+                source,
+                "",
+                "",
+                _("Die Daten sind zu tief verschachtelt (höchstens %(max)s Ebenen)") % {"max": MAX_NESTING_DEPTH},
+            )
+        ]
+    except ValueError:  # NaN/Infinity, or an integer with more digits than Python converts
+        return None, [
+            ImportProblem(
+                source, "", "", _("Kein gültiges JSON: eine Zahl ist zu lang oder keine Zahl (NaN, Infinity)")
+            )
+        ]
+    except MemoryError:
+        return None, [ImportProblem(source, "", "", _("Die Datei ist zu groß, um sie zu verarbeiten"))]
     return Bundle(source, path.parent, data), []
 
 
+def existing_pages() -> dict[str, dict[str, dict]]:
+    """The pages already on the platform by kind and external id, with the stored values that the
+    record checks compare against when an update record leaves a field out."""
+    projects = ProjectPage.objects.filter(external_id__isnull=False).values(
+        "external_id",
+        "start_date",
+        "end_date",
+        "budget_eur",
+        "funding_eur",
+        "funding_programme",
+        "open_source_license",
+        "repository_url",
+    )
+    reports = {eid: {"type": "experience"} for eid in _external_ids(ExperienceReportPage)}
+    reports |= {eid: {"type": "evaluation"} for eid in _external_ids(EvaluationReportPage)}
+    return {
+        "project": {row["external_id"]: row for row in projects},
+        "report": reports,
+        "guide": {eid: {} for eid in _external_ids(GuidePage)},
+        "checklist": {eid: {} for eid in _external_ids(ChecklistPage)},
+    }
+
+
+def _external_ids(model: type[Page]) -> list[str]:
+    return list(model.objects.filter(external_id__isnull=False).values_list("external_id", flat=True))
+
+
 def validate_bundles(bundles: list[Bundle]) -> list[ImportProblem]:
+    """Every check on every file, in one pass: the record checks run also where the schema found
+    problems (skipping the malformed parts), so the sender sees every problem at once."""
     problems: list[ImportProblem] = []
     registry = RegistryIndex()
+    existing = existing_pages()
     seen: dict[str, str] = {}
     project_ids: set[str] = set()
+    checked: list[Bundle] = []
     for bundle in bundles:
-        structural = schema_problems(bundle.source, bundle.data)
+        structural, too_deep = structure_problems(bundle.source, bundle.data)
         problems += structural
-        if structural:
-            continue  # the semantic checks assume the structure holds
-        checker = SemanticChecker(bundle.source, bundle.base_dir, registry, seen)
-        for municipality in bundle.data.get("municipalities", []):
+        if too_deep:
+            continue  # the schema check and the record checks recurse; the depth is the one problem
+        checked.append(bundle)
+        problems += schema_problems(bundle.source, bundle.data)
+        checker = SemanticChecker(bundle.source, bundle.base_dir, registry, seen, existing)
+        for municipality in records(bundle.data, "municipalities"):
             checker.municipality(municipality)
-            project_ids.update(p["id"] for p in municipality.get("projects", []))
-        for guide in bundle.data.get("guides", []):
+            project_ids.update(p["id"] for p in records(municipality, "projects") if isinstance(p.get("id"), str))
+        for guide in records(bundle.data, "guides"):
             checker.knowledge(guide)
-        for checklist in bundle.data.get("checklists", []):
+        for checklist in records(bundle.data, "checklists"):
             checker.checklist(checklist)
         problems += checker.problems
     known_projects = project_ids | set(
         ProjectPage.objects.filter(external_id__isnull=False).values_list("external_id", flat=True)
     )
-    problems += unknown_sources(bundles, known_projects)
-    for bundle in bundles:
-        for guide in bundle.data.get("guides", []) if isinstance(bundle.data, dict) else []:
-            for i, example in enumerate(guide.get("example_projects", []) if isinstance(guide, dict) else []):
-                if isinstance(example, dict) and example.get("project") not in known_projects:
+    problems += unknown_sources(checked, known_projects)
+    for bundle in checked:
+        for guide in records(bundle.data, "guides"):
+            examples = guide.get("example_projects")
+            for i, example in enumerate(examples if isinstance(examples, list) else []):
+                project = example.get("project") if isinstance(example, dict) else None
+                if isinstance(project, str) and project not in known_projects:
                     problems.append(
                         ImportProblem(
                             bundle.source,
-                            guide.get("id", ""),
+                            _record_id(guide),
                             f"example_projects.{i}.project",
                             _("Unbekanntes Projekt „%(id)s“") % {"id": example.get("project")},
                         )
@@ -139,10 +244,13 @@ def validate_bundles(bundles: list[Bundle]) -> list[ImportProblem]:
 
 def _project_records(data: Any):
     """Every project record of a file, skipping anything malformed (the schema check reports that)."""
-    for municipality in data.get("municipalities", []) if isinstance(data, dict) else []:
-        for project in municipality.get("projects", []) if isinstance(municipality, dict) else []:
-            if isinstance(project, dict):
-                yield project
+    for municipality in records(data, "municipalities"):
+        yield from records(municipality, "projects")
+
+
+def _record_id(record: dict) -> str:
+    value = record.get("id")
+    return value if isinstance(value, str) else ""
 
 
 def unknown_sources(bundles: list[Bundle], known_projects: set[str]) -> list[ImportProblem]:
@@ -157,7 +265,7 @@ def unknown_sources(bundles: list[Bundle], known_projects: set[str]) -> list[Imp
                         problems.append(
                             ImportProblem(
                                 bundle.source,
-                                project.get("id", ""),
+                                _record_id(project),
                                 f"adapted_from.{i}.project",
                                 _(
                                     "Unbekanntes Ursprungsprojekt „%(id)s“: Es steht weder in den Importdateien "
@@ -233,8 +341,10 @@ class Writer:
             page = model(external_id=record["id"])
         page.title = record.get("title") or page.title
         page.slug = record.get("slug") or page.slug or german_slug(page.title)
-        page.is_demo = bool(record.get("demo", False))
+        if created or "demo" in record:
+            page.is_demo = bool(record.get("demo", False))
         assign(page)
+        self._warn_about_removed_markup(record, page)
         try:
             if created:
                 parent.add_child(instance=page)
@@ -254,6 +364,13 @@ class Writer:
         self.stats.count(kind, created)
         return page
 
+    def _warn_about_removed_markup(self, record: dict, page: Page) -> None:
+        """Rich text is cleaned when the page is saved anyway; cleaning it here first tells the sender what
+        was removed, naming file, record and field."""
+        for removal in sanitize_instance(page):
+            message = _("Nicht erlaubtes HTML entfernt: %(removed)s") % {"removed": ", ".join(removal.removed)}
+            self.stats.warnings.append(ImportProblem(self.source, record["id"], removal.field, message))
+
     # -- records -------------------------------------------------------------------------
     def municipality(self, record: dict, kommunen: Page) -> None:
         registry_entry = Municipality.objects.get(ags=record["ags"])
@@ -267,22 +384,24 @@ class Writer:
 
         def assign(p: MunicipalityPage) -> None:
             p.municipality = registry_entry
-            p.title = record.get("title") or registry_entry.name
+            if "title" in record or not p.title:
+                p.title = record.get("title") or registry_entry.name
             p.slug = record.get("slug") or p.slug or german_slug(registry_entry.name)
-            p.smart_city_unit = record.get("smart_city_unit", "")
-            p.intro = record.get("intro", "")
+            _assign_present(p, record, "smart_city_unit", "intro")
 
         page = self._upsert(MunicipalityPage, record, kommunen, "Kommunen", assign)
         if page is None:
             return
-        for project in record.get("projects", []):
+        for project in record.get("projects", []):  # projects the record leaves out stay as they are
             self.project(project, page)
 
     def project(self, record: dict, parent: MunicipalityPage) -> None:
-        contact = record.get("contact", {})
+        """Fields the record leaves out keep their stored value (see ``_assign_present``)."""
 
         def assign(p: ProjectPage) -> None:
-            for name in (
+            _assign_present(
+                p,
+                record,
                 "summary",
                 "problem",
                 "solution",
@@ -292,39 +411,47 @@ class Writer:
                 "repository_url",
                 "transferability",
                 "lessons_learned",
-            ):
-                setattr(p, name, record.get(name, "") or "")
-            p.start_date = _date(record.get("start_date"))
-            p.end_date = _date(record.get("end_date"))
+            )
+            for name in ("start_date", "end_date"):
+                if name in record:
+                    setattr(p, name, _date(record[name]))
             for name in ("budget_eur", "funding_eur", "running_costs_eur_per_year", "staff_effort_person_months"):
-                value = record.get(name)
-                setattr(p, name, None if value is None else Decimal(value))
+                if name in record:
+                    setattr(p, name, _decimal(record[name]))
             p.lead_municipality_id = parent.municipality_id
-            p.partner_municipalities.set(Municipality.objects.filter(ags__in=record.get("partner_municipalities", [])))
+            if "partner_municipalities" in record:
+                p.partner_municipalities.set(Municipality.objects.filter(ags__in=record["partner_municipalities"]))
             for kind in ("guidelines", "leitbild", "recommendations", "actors", "action_fields"):
-                getattr(p, kind).set(self._terms(kind, record.get(kind, [])))
-            p.tags.set(record.get("tags", []))
-            p.contact_role = contact.get("role", "")
-            p.contact_name = contact.get("name", "")
-            p.contact_email = contact.get("email", "")
-            p.datasets = [
-                ProjectDataset(title=d["title"], url=d["url"], license=d.get("license", ""))
-                for d in record.get("datasets", [])
-            ]
-            p.gallery_images = [
-                ProjectImage(image=self.image(i), alt_text=i["alt_text"], caption=i.get("caption", ""))
-                for i in record.get("images", [])
-            ]
-            p.attachments = [
-                ProjectAttachment(document=self.document(d), title=d.get("title", ""))
-                for d in record.get("documents", [])
-            ]
-            p.body = record.get("body", [])
+                if kind in record:
+                    getattr(p, kind).set(self._terms(kind, record[kind]))
+            if "tags" in record:
+                p.tags.set(record["tags"])
+            contact = record.get("contact", {})
+            for key, name in (("role", "contact_role"), ("name", "contact_name"), ("email", "contact_email")):
+                if key in contact:
+                    setattr(p, name, contact[key] or "")
+            if "datasets" in record:
+                p.datasets = [
+                    ProjectDataset(title=d["title"], url=d["url"], license=d.get("license", ""))
+                    for d in record["datasets"]
+                ]
+            if "images" in record:
+                p.gallery_images = [
+                    ProjectImage(image=self.image(i), alt_text=i["alt_text"], caption=i.get("caption", ""))
+                    for i in record["images"]
+                ]
+            if "documents" in record:
+                p.attachments = [
+                    ProjectAttachment(document=self.document(d), title=d.get("title", "")) for d in record["documents"]
+                ]
+            if "body" in record:
+                p.body = record["body"]
 
         page = self._upsert(ProjectPage, record, parent, "Projekte", assign)
         if page is None:
             return
-        self.lineage.append((self.source, page.pk, record))
+        if "adapted_from" in record:  # without the key, the stored lineage stays
+            self.lineage.append((self.source, page.pk, record))
         for report in record.get("reports", []):
             self.report(report, page)
 
@@ -351,29 +478,34 @@ class Writer:
                     self.problems += [ImportProblem(source, record["id"], "adapted_from", m) for m in messages]
 
     def report(self, record: dict, parent: ProjectPage) -> None:
-        model = EvaluationReportPage if record["type"] == "evaluation" else ExperienceReportPage
+        if "type" in record:
+            model = EvaluationReportPage if record["type"] == "evaluation" else ExperienceReportPage
+        else:  # an update may leave the type out (a new report must name it; the checks ensure that)
+            is_evaluation = EvaluationReportPage.objects.filter(external_id=record["id"]).exists()
+            model = EvaluationReportPage if is_evaluation else ExperienceReportPage
 
         def assign(p) -> None:
-            p.report_date = _date(record["date"])
-            p.author_organisation = record["author_organisation"]
-            p.findings = record["findings"]
-            p.body = record.get("body", [])
-            p.pdf = self.document(record.get("pdf"))
+            if "date" in record:
+                p.report_date = _date(record["date"])
+            _assign_present(p, record, "author_organisation", "findings")
+            if "body" in record:
+                p.body = record["body"]
+            if "pdf" in record:
+                p.pdf = self.document(record["pdf"])
             if model is EvaluationReportPage:
-                p.method = record.get("method", "")
-                p.goal_attainment = record.get("goal_attainment", "offen")
-                p.goal_attainment_note = record.get("goal_attainment_note", "")
-                p.indicators = [
-                    Indicator(
-                        name=i["name"],
-                        unit=i.get("unit", ""),
-                        baseline=_decimal(i.get("baseline")),
-                        target=_decimal(i.get("target")),
-                        measured=_decimal(i.get("measured")),
-                        measured_on=_date(i.get("measured_on")),
-                    )
-                    for i in record.get("indicators", [])
-                ]
+                _assign_present(p, record, "method", "goal_attainment", "goal_attainment_note")
+                if "indicators" in record:
+                    p.indicators = [
+                        Indicator(
+                            name=i["name"],
+                            unit=i.get("unit", ""),
+                            baseline=_decimal(i.get("baseline")),
+                            target=_decimal(i.get("target")),
+                            measured=_decimal(i.get("measured")),
+                            measured_on=_date(i.get("measured_on")),
+                        )
+                        for i in record["indicators"]
+                    ]
 
         other = ExperienceReportPage if model is EvaluationReportPage else EvaluationReportPage
         if other.objects.filter(external_id=record["id"]).exists():
@@ -396,40 +528,56 @@ class Writer:
 
     def guide(self, record: dict, wissen: Page) -> None:
         def assign(p: GuidePage) -> None:
-            p.intro = record["intro"]
-            p.author_organisation = record.get("author_organisation", "")
-            p.guidelines.set(self._terms("guidelines", record.get("guidelines", [])))
-            p.sections = [
-                {"type": "section", "value": {"heading": s["heading"], "body": s["body"]}} for s in record["sections"]
-            ]
-            p.example_projects = [
-                GuideExampleProject(project=ProjectPage.objects.get(external_id=e["project"]), note=e.get("note", ""))
-                for e in record.get("example_projects", [])
-            ]
+            _assign_present(p, record, "intro", "author_organisation")
+            if "guidelines" in record:
+                p.guidelines.set(self._terms("guidelines", record["guidelines"]))
+            if "sections" in record:
+                p.sections = [
+                    {"type": "section", "value": {"heading": s["heading"], "body": s["body"]}}
+                    for s in record["sections"]
+                ]
+            if "example_projects" in record:
+                p.example_projects = [
+                    GuideExampleProject(
+                        project=ProjectPage.objects.get(external_id=e["project"]), note=e.get("note", "")
+                    )
+                    for e in record["example_projects"]
+                ]
 
         self._upsert(GuidePage, record, wissen, "Leitfäden", assign)
 
     def checklist(self, record: dict, wissen: Page) -> None:
         def assign(p: ChecklistPage) -> None:
-            p.intro = record["intro"]
-            p.author_organisation = record.get("author_organisation", "")
-            p.is_pruefraster = bool(record.get("is_pruefraster", False))
-            p.guidelines.set(self._terms("guidelines", record.get("guidelines", [])))
-            p.items = [
-                {
-                    "type": "item",
-                    "value": {
-                        "text": i["text"],
-                        "explanation": i.get("explanation", ""),
-                        "phase": i["phase"],
-                        "required": bool(i.get("required", True)),
-                        "guidelines": i.get("guidelines", []),
-                    },
-                }
-                for i in record["items"]
-            ]
+            _assign_present(p, record, "intro", "author_organisation")
+            if "is_pruefraster" in record:
+                p.is_pruefraster = bool(record["is_pruefraster"])
+            if "guidelines" in record:
+                p.guidelines.set(self._terms("guidelines", record["guidelines"]))
+            if "items" in record:
+                p.items = [
+                    {
+                        "type": "item",
+                        "value": {
+                            "text": i["text"],
+                            "explanation": i.get("explanation", ""),
+                            "phase": i["phase"],
+                            "required": bool(i.get("required", True)),
+                            "guidelines": i.get("guidelines", []),
+                        },
+                    }
+                    for i in record["items"]
+                ]
 
         self._upsert(ChecklistPage, record, wissen, "Checklisten", assign)
+
+
+def _assign_present(page: Page, record: dict, *names: str) -> None:
+    """Copy the text fields the record names onto the page. A field the record leaves out keeps its
+    stored value, so that a supplier can send a partial record (say, a municipality with one new
+    project) without blanking the rest; ``null`` or ``""`` clears the field."""
+    for name in names:
+        if name in record:
+            setattr(page, name, record[name] or "")
 
 
 def _date(value: str | None) -> date | None:
@@ -442,6 +590,17 @@ def _decimal(value: Any) -> Decimal | None:
 
 def import_files(paths: list[Path]) -> ImportStats:
     """Validate all files together and import them in one transaction; raise ImportFailed on any problem."""
+    try:
+        return _import_files(paths)
+    except (RecursionError, MemoryError):
+        # The limits (file size, nesting depth, field lengths) keep both out of reach; should one happen
+        # anyway, the transaction is already rolled back, and the sender gets a message, not a traceback.
+        names = ", ".join(Path(path).name for path in paths)
+        message = _("Die Importdaten sind zu groß oder zu tief verschachtelt, um sie zu verarbeiten")
+        raise ImportFailed([ImportProblem(names, "", "", message)]) from None
+
+
+def _import_files(paths: list[Path]) -> ImportStats:
     bundles, problems = [], []
     for path in paths:
         bundle, read_problems = read_bundle(Path(path))

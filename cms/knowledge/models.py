@@ -10,11 +10,11 @@ from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from wagtail import blocks
 from wagtail.admin.panels import FieldPanel, InlinePanel, PageChooserPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
-from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.core.blocks import GuideSectionBlock
+from cms.core.fields import SanitizedStreamField
 from cms.core.models import PlatformPage
 from registry.models import Guideline
 
@@ -66,7 +66,7 @@ class GuidePage(KnowledgePage):
         limit_choices_to={"parent__isnull": False},
         related_name="guides",
     )
-    sections = StreamField([("section", GuideSectionBlock())], verbose_name=_("Abschnitte"))
+    sections = SanitizedStreamField([("section", GuideSectionBlock())], verbose_name=_("Abschnitte"))
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
@@ -103,7 +103,7 @@ class ChecklistPage(RoutablePageMixin, KnowledgePage):
         default=False,
         help_text=_("Ein Prüfraster dient der Bewertung eines Vorhabens, nicht nur als Aufgabenliste."),
     )
-    items = StreamField([("item", ChecklistItemBlock())], verbose_name=_("Prüfpunkte"))
+    items = SanitizedStreamField([("item", ChecklistItemBlock())], verbose_name=_("Prüfpunkte"))
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),

@@ -10,7 +10,8 @@ from __future__ import annotations
 from django import forms
 from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.forms import WagtailAdminPageForm
+
+from cms.core.forms import PlatformPageForm
 
 
 class GroupedCheckboxSelectMultiple(forms.CheckboxSelectMultiple):
@@ -62,8 +63,12 @@ def _replace_field(form: forms.Form, name: str, field_class, widget) -> None:
     )
 
 
-class ProjectPageForm(WagtailAdminPageForm):
-    """The edit form of ProjectPage: Charta choosers and clearer messages for the one required field."""
+class ProjectPageForm(PlatformPageForm):
+    """The edit form of ProjectPage: Charta choosers and clearer messages for the one required field.
+
+    Built on ``PlatformPageForm`` like every page type's form, so a Steckbrief saved from an
+    outdated editor is refused too.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

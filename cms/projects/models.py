@@ -21,11 +21,11 @@ from wagtail.admin.panels import (
     PageChooserPanel,
     TabbedInterface,
 )
-from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable, Page
 from wagtail.search import index
 
 from cms.core.blocks import RICH_TEXT_FEATURES, BodyBlock
+from cms.core.fields import SanitizedRichTextField, SanitizedStreamField
 from cms.core.models import PlatformPage
 from cms.projects.completeness import CompletenessPanel
 from cms.projects.forms import ProjectPageForm
@@ -57,7 +57,7 @@ class MunicipalityPage(PlatformPage):
         on_delete=models.PROTECT,
         related_name="page",
     )
-    intro = RichTextField(
+    intro = SanitizedRichTextField(
         _("Vorstellung"),
         blank=True,
         features=RICH_TEXT_FEATURES,
@@ -103,13 +103,13 @@ class ProjectPage(PlatformPage):
         max_length=600,
         help_text=_("Zwei bis drei Sätze: Was wurde gemacht, für wen, mit welchem Ergebnis?"),
     )
-    problem = RichTextField(
+    problem = SanitizedRichTextField(
         _("Ausgangslage und Bedarf"),
         blank=True,
         features=RICH_TEXT_FEATURES,
         help_text=_("Welches Problem sollte gelöst werden? Wer hatte den Bedarf, woran wurde er festgestellt?"),
     )
-    solution = RichTextField(
+    solution = SanitizedRichTextField(
         _("Lösung"),
         blank=True,
         features=RICH_TEXT_FEATURES,
@@ -191,7 +191,7 @@ class ProjectPage(PlatformPage):
         blank=True,
         help_text=_("Wird nicht öffentlich angezeigt."),
     )
-    body = StreamField(BodyBlock(), verbose_name=_("Weitere Inhalte"), blank=True)
+    body = SanitizedStreamField(BodyBlock(), verbose_name=_("Weitere Inhalte"), blank=True)
 
     search_fields = Page.search_fields + [
         index.SearchField("summary", boost=2),
@@ -581,12 +581,12 @@ class GoalAttainment(models.TextChoices):
 class ReportPage(PlatformPage):
     report_date = models.DateField(_("Datum"))
     author_organisation = models.CharField(_("Verfasst von (Organisation)"), max_length=200)
-    findings = RichTextField(
+    findings = SanitizedRichTextField(
         _("Ergebnisse"),
         features=RICH_TEXT_FEATURES,
         help_text=_("Was hat funktioniert, was nicht, und warum?"),
     )
-    body = StreamField(BodyBlock(), verbose_name=_("Weitere Inhalte"), blank=True)
+    body = SanitizedStreamField(BodyBlock(), verbose_name=_("Weitere Inhalte"), blank=True)
     pdf = models.ForeignKey(
         "wagtaildocs.Document",
         verbose_name=_("Bericht als PDF"),

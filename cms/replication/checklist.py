@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from cms.core.converters import is_ascii_number
 from cms.knowledge.models import Phase
 
 from .formatting import de_number, duration_text, euro, one_line, percent, person_months
@@ -169,7 +170,7 @@ def _codes(relation) -> set[str]:
 
 def _sort_codes(codes: Iterable[str]) -> tuple[str, ...]:
     def key(code: str):
-        return tuple(int(part) if part.isdigit() else part for part in code.split("."))
+        return tuple((int(part), "") if is_ascii_number(part) else (-1, part) for part in code.split("."))
 
     return tuple(sorted(set(codes), key=key))
 

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from cms.core.converters import parse_id
 from registry.models import Municipality
 
 SESSION_KOMMUNE = "kommune"
@@ -86,8 +87,9 @@ def parse_ids(values: list[str]) -> tuple[list[int], list[str]]:
     ids, invalid = [], []
     for value in values:
         value = value.strip()
-        if value.isdigit() and 0 < int(value) < 2**63:
-            ids.append(int(value))
+        number = parse_id(value)
+        if number is not None:
+            ids.append(number)
         elif value:
             invalid.append(value)
     return unique(ids), invalid

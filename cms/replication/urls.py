@@ -6,6 +6,6 @@ app_name = "replication"
 
 urlpatterns = [
     path("vergleich/", views.compare, name="compare"),
-    path("<int:project_id>/", views.checklist, name="checklist"),
-    path("<int:project_id>/checkliste.md", views.checklist_markdown, name="checklist_markdown"),
+    path("<id:project_id>/", views.checklist, name="checklist"),
+    path("<id:project_id>/checkliste.md", views.checklist_markdown, name="checklist_markdown"),
 ]

@@ -1,9 +1,11 @@
 """Settings shared by every environment; everything deployment-specific comes from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -58,16 +60,20 @@ INSTALLED_APPS = [
     "django_filters",
     "django.contrib.admin",
     "django.contrib.auth",
+    "axes",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so static files (SVG too) carry the policy as well; see CONTENT_SECURITY_POLICY.
+    "cms.core.csp.PathPolicyCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -77,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as axes asks: it turns a login that axes refused into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
@@ -160,18 +168,66 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Failed logins and lockouts (django-axes logs them at WARNING) reach the root handlers even
+    # when LOG_LEVEL is raised to ERROR, and axes' INFO chatter stays out when it is lowered.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# No page of the site may be framed. Wagtail's own preview views (PreviewOnEdit/PreviewOnCreate and
+# the StreamField block preview, wagtail.admin.views.generic.preview) set SAMEORIGIN on their
+# responses themselves, so the editor's preview panel keeps working.
+X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp), set on every response by cms.core.csp.PathPolicyCSPMiddleware.
+# The public site: everything from this server only. No inline scripts, event-handler attributes,
+# inline styles or style attributes (the templates have none; keep it that way: put them in
+# static/js and static/css), no plugins, no <base> elsewhere, no framing, forms post only here.
+# img-src is spelled out because the map page (search.map_views.project_map) adds the origin of
+# MAP_TILE_URL to it; no other page may load images from another server.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# The admins (Wagtail under /admin/, Django's under /django-admin/) ship inline scripts and styles
+# of their own and draw image thumbnails from data: and blob: URLs, so they get this laxer policy
+# instead, still limited to this server. Responses the editor frames (Wagtail's previews, which
+# set X-Frame-Options SAMEORIGIN) get frame-ancestors 'self'; page previews keep the public policy
+# otherwise (see cms.core.csp). Public templates must pass the public policy on their own;
+# tests/test_csp.py and the browser tests check both.
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "URL_PREFIXES": ["/admin/", "/django-admin/"],
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # Public search (search/): "embedded" (Tantivy, index files under DATA_DIR) or "elasticsearch".
 SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "embedded")
 SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", DATA_DIR / "search-index"))
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "smartcity")
+
+# Exchange import (cms/exchange): larger JSON files are refused before they are read, so that an
+# import can neither exhaust memory nor produce pages too big to render and search.
+EXCHANGE_MAX_FILE_BYTES = int(os.environ.get("EXCHANGE_MAX_FILE_BYTES", str(20 * 1024 * 1024)))
 
 # Rate limits (access requests, contact relay) must hold across server processes, so the
 # default cache lives in the database; `make run` creates the table.
@@ -184,6 +240,9 @@ CACHES = {
 
 # No third-party requests, not even avatars in the admin.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor the dashboard's version check for superusers (releases.wagtail.org); the admin's
+# Content-Security-Policy would block it anyway.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 # Map tiles: loaded only after the visitor clicks "Karte laden" (see templates/map/map.html).
 MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
@@ -194,3 +253,33 @@ MAP_TILE_PROVIDER = os.environ.get("MAP_TILE_PROVIDER", "")
 
 # Behind a reverse proxy, set to the number of proxies so rate limits see the client address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Login throttling (django-axes; see cms/accounts/throttling.py and README "Sicherheit").
+# Five failures for one user name from one client lock that pair for 15 minutes; 30 failures
+# from one client across all user names lock that client. Others can still log in as the same
+# user from elsewhere, so nobody can lock a colleague out from outside. Axes keeps its records
+# in the database (its default handler), so the lock holds across server processes.
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT_PER_USER = 5
+LOGIN_FAILURE_LIMIT_PER_CLIENT = 30
+AXES_FAILURE_LIMIT = "cms.accounts.throttling.failure_limit"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+# Attempts during a lock are refused without extending it: the lock ends 15 minutes after the
+# failure that caused it, as the lockout page says.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cms.accounts.throttling.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# The same client address as every other rate limit of the site (TRUSTED_PROXY_COUNT).
+AXES_CLIENT_IP_CALLABLE = "cms.core.clientip.client_ip_address"
+# Failed attempts count for the cool-off time and are deleted at the next login after it;
+# successful logins are not recorded with their address at all (data minimisation; the rate
+# limits store no addresses either).
+AXES_DISABLE_ACCESS_LOG = True
+# The password-reset form (cms.accounts.throttling.password_reset): submissions per client and window.
+PASSWORD_RESET_LIMIT_PER_CLIENT = (5, 60 * 60)

@@ -1,15 +1,37 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F401,F403
-from .base import SECRET_KEY, env_bool, os
+from .base import ALLOWED_HOSTS, SECRET_KEY, env_bool, os
 
 DEBUG = False
-if not SECRET_KEY or len(SECRET_KEY) < 32 or SECRET_KEY.startswith("dev-only"):
-    raise ImproperlyConfigured("SECRET_KEY muss in der Produktion gesetzt sein (mindestens 32 zufällige Zeichen).")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+# The same bar as Django's deploy check (security.W009): at least 50 characters, 5 of them different.
+if not SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("dev-only"):
+    raise ImproperlyConfigured("SECRET_KEY muss in der Produktion gesetzt sein (mindestens 50 zufällige Zeichen).")
+# `make serve` runs these settings on this machine over plain HTTP on 127.0.0.1, with no TLS in
+# front, and it is the only thing that sets PLAIN_HTTP_LOOPBACK=1. Over plain HTTP the redirect to
+# HTTPS would loop, secure cookies would never come back (so no login, no CSRF-protected form) and
+# HSTS means nothing, so the switch turns exactly these off. Every real deployment leaves it unset:
+# then `manage.py check --deploy` is clean; with it set, the check rightly warns (security.W004,
+# W008, W012, W016). It is one switch on purpose, so that HTTPS cannot be half turned off.
+PLAIN_HTTP_LOOPBACK = env_bool("PLAIN_HTTP_LOOPBACK", False)
+if PLAIN_HTTP_LOOPBACK and set(ALLOWED_HOSTS) - {"127.0.0.1", "localhost", "[::1]"}:
+    # Names other than the loopback ones mean the site is reachable from elsewhere: there it
+    # must not run without HTTPS.
+    raise ImproperlyConfigured("PLAIN_HTTP_LOOPBACK ist nur mit ALLOWED_HOSTS 127.0.0.1, localhost oder [::1] erlaubt.")
+SECURE_SSL_REDIRECT = not PLAIN_HTTP_LOOPBACK
+SESSION_COOKIE_SECURE = not PLAIN_HTTP_LOOPBACK
+CSRF_COOKIE_SECURE = not PLAIN_HTTP_LOOPBACK
+SECURE_HSTS_SECONDS = 0 if PLAIN_HTTP_LOOPBACK else int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+# On by default, as `manage.py check --deploy` asks (W005, W021). A domain whose subdomains are
+# not all on HTTPS, or that must not enter the browsers' preload list, turns them off here.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Turning one off is a decision for that deployment, not an oversight: silence only its warning,
+# so the deploy check (tests/test_deploy_check.py, CI) still catches everything else.
+SILENCED_SYSTEM_CHECKS = [
+    *([] if SECURE_HSTS_INCLUDE_SUBDOMAINS else ["security.W005"]),
+    *([] if SECURE_HSTS_PRELOAD else ["security.W021"]),
+]
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 if os.environ.get("EMAIL_HOST"):

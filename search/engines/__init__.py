@@ -6,9 +6,18 @@ import threading
 
 from django.conf import settings
 
-from .base import EngineHit, EngineResult, EngineUnavailable, SearchEngine
+from .base import EngineHealth, EngineHit, EngineResult, EngineUnavailable, Problem, SearchEngine
 
-__all__ = ["EngineHit", "EngineResult", "EngineUnavailable", "SearchEngine", "get_engine", "reset_engine"]
+__all__ = [
+    "EngineHealth",
+    "EngineHit",
+    "EngineResult",
+    "EngineUnavailable",
+    "Problem",
+    "SearchEngine",
+    "get_engine",
+    "reset_engine",
+]
 
 _lock = threading.Lock()
 _engine: SearchEngine | None = None
@@ -19,7 +28,9 @@ def build_engine(name: str | None = None, **options) -> SearchEngine:
     if name == "embedded":
         from .embedded import EmbeddedEngine
 
-        return EmbeddedEngine(path=options.get("path") or settings.SEARCH_INDEX_DIR)
+        # The site's engine never creates its index on the fly: a missing one is a lost one,
+        # and only ``search_rebuild`` may make a new one (see EmbeddedEngine).
+        return EmbeddedEngine(path=options.get("path") or settings.SEARCH_INDEX_DIR, create_if_missing=False)
     if name == "elasticsearch":
         from .elastic import ElasticsearchEngine
 

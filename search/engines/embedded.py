@@ -20,6 +20,12 @@ how this module provides it:
   generation until they notice the new pointer. While it rebuilds it holds the old
   generation's writer lock, so no ``bulk`` from another process lands in an index that is
   about to be discarded (those writers wait, then write into the new generation).
+* **A lost index stays lost.** The site's engine (``create_if_missing=False``, as
+  ``build_engine`` makes it) never creates an index on the fly: if the index directory or
+  the live generation disappears, searches and writes raise ``EngineUnavailable`` (search
+  falls back to the database, publishing leaves its outbox rows pending) and ``health``
+  says what is wrong, until ``search_rebuild`` builds a complete new one. Filling a fresh
+  index with the next publish would give a one-document index that looks healthy.
 
 Text analysis is German (lower-casing, stop words, Snowball stemming, ASCII folding, so
 "Straße"/"Strasse" and "Bürger"/"Buerger"/"Burger" meet). Compound words get a second,
@@ -53,7 +59,7 @@ from search.documents import INTEGER_FIELDS, KEYWORD_FIELDS, SCALAR_FIELDS, TEXT
 from search.facets import FACETS, FACETS_BY_NAME
 from search.query import ParsedText, SearchRequest
 
-from .base import Document, EngineHit, EngineResult, EngineUnavailable, SearchEngine
+from .base import REASONS, Document, EngineHealth, EngineHit, EngineResult, EngineUnavailable, Problem, SearchEngine
 
 logger = logging.getLogger(__name__)
 
@@ -377,7 +383,13 @@ def snippet_html(snippet: tantivy.Snippet, text: str) -> str:
 
 
 class EmbeddedEngine(SearchEngine):
-    """Tantivy in ``path``: ``path/CURRENT`` names the live generation directory."""
+    """Tantivy in ``path``: ``path/CURRENT`` names the live generation directory.
+
+    ``create_if_missing``: whether reading or writing may start an empty index when there is
+    no usable live generation. Engines made directly (tests, benchmarks) do, so that a new
+    engine starts empty on first use; the site's engine does not (see the module docstring).
+    ``rebuild`` and ``clear`` always may.
+    """
 
     name = "embedded"
     supports_german_stemming = True
@@ -389,10 +401,13 @@ class EmbeddedEngine(SearchEngine):
     supports_suggest = True
     supports_atomic_rebuild = True
 
-    def __init__(self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, lock_timeout: float = LOCK_TIMEOUT, create_if_missing: bool = True
+    ) -> None:
         self.path = Path(path)
         self.path.mkdir(parents=True, exist_ok=True)
         self.lock_timeout = lock_timeout
+        self.create_if_missing = create_if_missing
         self.schema = build_schema()
         self._state_lock = threading.RLock()  # guards the fields below
         self._write_lock = threading.Lock()  # one writer per process; Tantivy's lock spans processes
@@ -411,18 +426,25 @@ class EmbeddedEngine(SearchEngine):
     def _generation_dir(self, name: str) -> Path:
         return self.path / name
 
-    def _read_pointer(self) -> str | None:
-        """The live generation, if the pointer names a usable one of our schema version."""
+    def _live(self) -> tuple[str | None, Problem | None]:
+        """The live generation, if the pointer names a usable one of our schema version;
+        otherwise why not. Only reads (other OS errors than a missing file propagate)."""
         try:
             name = (self.path / POINTER).read_text(encoding="utf-8").strip()
         except FileNotFoundError:
-            return None
+            return None, Problem.MISSING
         match = GENERATION_PATTERN.match(name)
-        if not match or int(match.group(1)) != SCHEMA_VERSION:
-            return None
+        if not match:
+            return None, Problem.UNREADABLE
+        if int(match.group(1)) != SCHEMA_VERSION:
+            return None, Problem.OUTDATED
         if not (self._generation_dir(name) / "meta.json").exists():
-            return None
-        return name
+            return None, Problem.MISSING
+        return name, None
+
+    def _read_pointer(self) -> str | None:
+        """The live generation, if the pointer names a usable one of our schema version."""
+        return self._live()[0]
 
     def _write_pointer(self, name: str) -> None:
         """Switch generations atomically: readers see the old name or the new one, never half."""
@@ -477,12 +499,17 @@ class EmbeddedEngine(SearchEngine):
             index.register_tokenizer(name, factory())
         index.config_reader(reload_policy="manual")  # we reload ourselves, see _searcher
 
-    def _current_generation(self) -> str:
-        """The live generation's name; creates an empty one if there is none (first start,
-        or an index of an older schema version, which then needs ``search_rebuild``)."""
-        name = self._read_pointer()
+    def _current_generation(self, create: bool | None = None) -> str:
+        """The live generation's name. If there is none (first start, a lost index, or one of
+        an older schema version), an empty one is created only if ``create`` (by default
+        ``create_if_missing``); it then needs ``search_rebuild``. Otherwise EngineUnavailable."""
+        name, problem = self._live()
         if name:
             return name
+        if not (self.create_if_missing if create is None else create):
+            assert problem is not None
+            raise EngineUnavailable(f"{REASONS[problem]} ({self.path}) Bitte `manage.py search_rebuild` ausführen.")
+        self.path.mkdir(parents=True, exist_ok=True)  # the whole directory may have been deleted
         with self._engine_file_lock(self.lock_timeout):
             name = self._read_pointer()
             if name:
@@ -560,16 +587,19 @@ class EmbeddedEngine(SearchEngine):
 
     # ----------------------------------------------------------------- writing
 
-    def _acquire_writer(self, timeout: float, heap: int = BULK_HEAP) -> tuple[tantivy.IndexWriter, str, tantivy.Index]:
+    def _acquire_writer(
+        self, timeout: float, heap: int = BULK_HEAP, create: bool | None = None
+    ) -> tuple[tantivy.IndexWriter, str, tantivy.Index]:
         """The live generation's writer, waiting with backoff while another process holds it.
 
         After getting the lock the pointer is checked again: if a rebuild switched
-        generations while we waited, the lock we hold is on a discarded index.
+        generations while we waited, the lock we hold is on a discarded index. ``create`` as
+        in ``_current_generation``.
         """
         deadline = time.monotonic() + timeout
         delay = 0.01
         while True:
-            name = self._current_generation()
+            name = self._current_generation(create)
             with self._state_lock:
                 index = self._index if name == self._generation and self._index is not None else None
             try:
@@ -632,11 +662,11 @@ class EmbeddedEngine(SearchEngine):
             self._write_lock.release()
 
     @contextmanager
-    def _writing(self) -> Iterator[tantivy.IndexWriter]:
+    def _writing(self, create: bool | None = None) -> Iterator[tantivy.IndexWriter]:
         started = time.monotonic()
         with self._thread_write_lock(self.lock_timeout):
             remaining = max(self.lock_timeout - (time.monotonic() - started), 0.0)
-            writer, _, _ = self._acquire_writer(remaining)
+            writer, _, _ = self._acquire_writer(remaining, create=create)
             try:
                 yield writer
             except BaseException:
@@ -650,7 +680,8 @@ class EmbeddedEngine(SearchEngine):
         self._searcher()  # this process sees its own commit when bulk returns
 
     def bulk(self, index: Iterable[Document] = (), delete: Iterable[str] = ()) -> None:
-        """Upserts then deletes, in one commit (all or nothing)."""
+        """Upserts then deletes, in one commit (all or nothing). Into the live index only:
+        without one (and without ``create_if_missing``) EngineUnavailable, nothing created."""
         ids = [str(i) for i in delete]
         documents = [(str(doc["id"]), to_tantivy(doc)) for doc in index]  # convert before locking
         if not documents and not ids:
@@ -671,7 +702,7 @@ class EmbeddedEngine(SearchEngine):
 
     def clear(self) -> None:
         try:
-            with self._writing() as writer:
+            with self._writing(create=True) as writer:
                 writer.delete_all_documents()
                 writer.commit()
         except (ValueError, RuntimeError) as exc:
@@ -685,7 +716,9 @@ class EmbeddedEngine(SearchEngine):
         the stale directories are gone (no second rebuild can start one we would delete).
         """
         with self._thread_write_lock(REBUILD_LOCK_TIMEOUT):
-            old_writer, _, _ = self._acquire_writer(REBUILD_LOCK_TIMEOUT)
+            # Creates an empty generation first if there is none (first setup, a lost index):
+            # the same locking then serialises this rebuild with writers and other rebuilds.
+            old_writer, _, _ = self._acquire_writer(REBUILD_LOCK_TIMEOUT, create=True)
             new_name = self._new_generation_name()
             new_writer: tantivy.IndexWriter | None = None
             try:
@@ -1072,3 +1105,27 @@ class EmbeddedEngine(SearchEngine):
             }
 
         return self._read("stats", collect)
+
+    def health(self) -> EngineHealth:
+        """Whether the live generation exists, is of our schema and can be read, and its size.
+
+        Cheap (a pointer read, a few ``stat`` calls and the searcher's document count) and
+        read-only: unlike a search, it never creates an index, whatever ``create_if_missing``.
+        """
+        try:
+            _, problem = self._live()
+        except OSError:
+            return EngineHealth(Problem.UNREADABLE)
+        if problem is not None:
+            if problem is Problem.MISSING and self.create_if_missing and not (self.path / POINTER).exists():
+                return EngineHealth(documents=0)  # a new engine, which starts empty on first use
+            return EngineHealth(problem)
+        try:
+            documents = self._read("health", lambda searcher: searcher.num_docs)
+        except EngineUnavailable:
+            try:
+                problem = self._live()[1]
+            except OSError:
+                problem = None
+            return EngineHealth(problem or Problem.UNREADABLE)  # vanished meanwhile, or broken
+        return EngineHealth(documents=documents)

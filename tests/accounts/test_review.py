@@ -218,7 +218,10 @@ class VisibilityTests(ReviewTestCase):
         preview = self.url("preview_on_edit", project.pk)
         data = forms.steckbrief("Bürgerbus Bad Endorf", "buergerbus")
         self.assertJSONEqual(self.client.post(preview, data).content, {"is_valid": True, "is_available": True})
-        self.assertContains(self.client.get(preview), "Bürgerbus Bad Endorf")
+        response = self.client.get(preview)
+        self.assertContains(response, "Bürgerbus Bad Endorf")
+        # X_FRAME_OPTIONS is DENY site-wide; Wagtail lets its preview panel frame this view.
+        self.assertEqual(response["X-Frame-Options"], "SAMEORIGIN")
 
     def test_scheduled_publishing_after_approval(self):
         go_live = timezone.localtime() + timedelta(days=2)

@@ -44,8 +44,44 @@ def chromium_browser():
         browser.close()
 
 
+# Runs in every document of the context before the page's own scripts. Init scripts and bindings
+# go over the DevTools protocol, so the policy under test does not block the reporter itself.
+CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+    window.__reportCspViolation({
+        document: event.documentURI,
+        directive: event.effectiveDirective,
+        blocked: event.blockedURI,
+        source: event.sourceFile ? event.sourceFile + ":" + event.lineNumber : "",
+        sample: event.sample,
+    });
+}, true);
+"""
+
+
+def watch_csp(context) -> list:
+    """Collect every Content-Security-Policy violation in the browser context's pages.
+
+    Two witnesses: the DOM's securitypolicyviolation event, and Chromium's console error
+    ("Refused to ... because it violates the following Content Security Policy directive"),
+    which also covers violations no script could observe.
+    """
+    violations: list = []
+    context.expose_binding("__reportCspViolation", lambda source, report: violations.append(report))
+    context.add_init_script(CSP_REPORTER)
+
+    def on_console(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append({"console": message.text, "location": message.location.get("url", "")})
+
+    context.on("console", on_console)
+    return violations
+
+
 @pytest.fixture
 def page(chromium_browser, live_server):
+    """A fresh browser tab on the live server. Requests to other hosts are blocked and recorded;
+    a Content-Security-Policy violation anywhere (public site or admin) fails the test."""
     context = chromium_browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     third_party: list[str] = []
 
@@ -58,11 +94,15 @@ def page(chromium_browser, live_server):
             route.abort()
 
     context.route("**/*", guard)
+    violations = watch_csp(context)
     pg = context.new_page()
     pg.set_default_timeout(15_000)
     pg.third_party_requests = third_party
+    pg.csp_violations = violations
     yield pg
     context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(map(str, violations)), pytrace=False)
 
 
 @pytest.fixture
@@ -72,7 +112,9 @@ def axe(page):
         _missing(f"axe-core not installed at {AXE_JS}: run npm ci")
 
     def scan() -> list[dict]:
-        page.add_script_tag(path=str(AXE_JS))
+        # Evaluated over the DevTools protocol, which the page's CSP does not govern; a script tag
+        # (page.add_script_tag) would be an inline script, which the site's policy blocks.
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
         result = page.evaluate(
             """async () => await axe.run(document, {
                 runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},

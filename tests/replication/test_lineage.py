@@ -281,9 +281,14 @@ def test_reimport_without_changes_adds_no_lineage_revision(lineage, exchange_dir
 
     data = lineage_bundle()
     projects_of(data)["projekt-test-muenchen"]["adapted_from"] = [{"project": "projekt-test-buxtehude", "note": "neu"}]
-    del projects_of(data)["projekt-test-laternen"]["adapted_from"]
+    del projects_of(data)["projekt-test-laternen"]["adapted_from"]  # left out: the stored lineage stays
     import_files([write_bundle(exchange_dir, data)])
     assert sources(muenchen) == [("projekt-test-buxtehude", "neu")]
+    assert sources(lineage["laternen"]) == [("projekt-test-buxtehude", NOTE_LATERNEN)]
+    assert ProjectAdaptation.objects.count() == 2
+
+    projects_of(data)["projekt-test-laternen"]["adapted_from"] = []  # only an explicit empty list clears it
+    import_files([write_bundle(exchange_dir, data)])
     assert sources(lineage["laternen"]) == []
     assert ProjectAdaptation.objects.count() == 1
 

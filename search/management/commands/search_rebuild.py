@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from search.documents import all_documents, indexable_count
-from search.engines import EngineUnavailable, get_engine
+from search.engines import EngineUnavailable, Problem, get_engine
 from search.models import IndexTask
 from search.sync import drain, pending
 
@@ -23,10 +23,12 @@ class Command(BaseCommand):
         engine = get_engine()
         if options["if_needed"]:
             drain(engine)
-            try:
-                in_sync = engine.stats()["documents"] == indexable_count() and not pending()
-            except EngineUnavailable as exc:
-                raise CommandError(f"Suchindex nicht erreichbar: {exc}") from None
+            # A missing, outdated or unreadable index is rebuilt (first setup, a lost index);
+            # an unreachable server is not something a rebuild could fix.
+            state = engine.health()
+            if state.problem is Problem.UNREACHABLE:
+                raise CommandError(f"{state.reason} Bitte die Suchmaschine und die Verbindung zu ihr prüfen.")
+            in_sync = state.ok and state.documents == indexable_count() and not pending()
             if in_sync:
                 self.stdout.write(f"Suchindex ({engine.name}) ist aktuell.")
                 return

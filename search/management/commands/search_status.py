@@ -1,10 +1,35 @@
 import json
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
+from search import health
 from search.documents import indexable_count
-from search.engines import EngineUnavailable, get_engine
+from search.engines import EngineHealth, Problem, get_engine
 from search.models import IndexTask
+
+REBUILD = {Problem.MISSING, Problem.OUTDATED, Problem.UNREADABLE, Problem.INCOMPLETE}
+
+
+def advice(state: EngineHealth, documents_db: int) -> str:
+    """What is wrong and which command fixes it, in one German sentence or two."""
+    if state.problem is Problem.INCOMPLETE:
+        what = _("Der Suchindex enthält nur %(index)s von %(db)s Dokumenten.") % {
+            "index": state.documents,
+            "db": documents_db,
+        }
+    else:
+        what = state.reason
+    if state.problem in REBUILD:
+        return what + " " + _("Bitte `manage.py search_rebuild` ausführen.")
+    return (
+        what
+        + " "
+        + _(
+            "Bitte die Suchmaschine und die Verbindung zu ihr prüfen; "
+            "danach überträgt `manage.py search_sync` die offenen Aufträge."
+        )
+    )
 
 
 class Command(BaseCommand):
@@ -16,16 +41,20 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         engine = get_engine()
         status = {"engine": engine.name, "documents_db": indexable_count()}
-        try:
-            status |= {"documents_index": engine.stats()["documents"], "reachable": True}
-        except EngineUnavailable as exc:
-            status |= {"documents_index": None, "reachable": False, "error": str(exc)}
+        state = health.check(engine, use_cache=False)
+        status |= {
+            "documents_index": state.documents,
+            "reachable": state.problem is not Problem.UNREACHABLE,
+            "health": state.state,
+            "problem": state.problem.value if state.problem else None,
+            "reason": state.reason,
+        }
         open_tasks = IndexTask.objects.filter(processed_at__isnull=True)
         status["pending_tasks"] = open_tasks.count()
         oldest = open_tasks.order_by("pk").first()
         status["oldest_pending"] = oldest.created_at.isoformat() if oldest else None
         status["in_sync"] = (
-            status["reachable"] and status["documents_index"] == status["documents_db"] and not status["pending_tasks"]
+            state.ok and status["documents_index"] == status["documents_db"] and not status["pending_tasks"]
         )
         if options["json"]:
             self.stdout.write(json.dumps(status, ensure_ascii=False))
@@ -36,6 +65,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Dokumente (Datenbank):  {status['documents_db']}")
         self.stdout.write(f"Dokumente (Suchindex):  {status['documents_index']}")
         self.stdout.write(f"Offene Index-Aufträge:  {status['pending_tasks']}")
+        if not state.ok:
+            self.stdout.write(self.style.ERROR(advice(state, status["documents_db"])))
+            return
         self.stdout.write(
             self.style.SUCCESS("Synchron.")
             if status["in_sync"]

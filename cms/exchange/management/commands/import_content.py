@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from cms.exchange.importer import ImportFailed, import_files
 
@@ -21,4 +22,6 @@ class Command(BaseCommand):
             for problem in failed.problems:
                 self.stderr.write(str(problem))
             raise CommandError(f"Import abgebrochen, nichts wurde geändert: {len(failed.problems)} Fehler.") from None
+        for warning in stats.warnings:
+            self.stderr.write(self.style.WARNING(_("Warnung: %(warning)s") % {"warning": warning}))
         self.stdout.write(self.style.SUCCESS(f"Import abgeschlossen. {stats}"))
