@@ -11,10 +11,12 @@ ISO ``YYYY-MM-DD`` or ""), and the integers in INTEGER_FIELDS.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
+from django.db.models import Count, Value
+from django.db.models.functions import Length, Substr
 from django.utils.html import strip_tags
 from wagtail.models import Page
 
@@ -44,6 +46,10 @@ SCALAR_FIELDS: tuple[str, ...] = (
     "date",
 )
 INTEGER_FIELDS: tuple[str, ...] = ("population", "reuse_count")
+# The indexed body is cut after this many characters, in every engine: a 500-page PDF would
+# otherwise make highlighting fail or crawl on every search that finds it. The first 200,000
+# characters (about 60 pages) hold what a search should find; the page itself is unchanged.
+MAX_BODY_CHARS = 200_000
 CONTENT_TYPE_OF = {
     ProjectPage: "projekt",
     ExperienceReportPage: "erfahrungsbericht",
@@ -52,6 +58,11 @@ CONTENT_TYPE_OF = {
     ChecklistPage: "checkliste",
 }
 INDEXED_MODELS = tuple(CONTENT_TYPE_OF)
+# ``all_documents`` reads this many pages at a time: a fixed number of queries per batch, and
+# memory bounded by the batch, not by the size of the site.
+BATCH_SIZE = 500
+# What a project's document reads through its relations, loaded for a whole batch at once.
+PROJECT_RELATIONS = ("guidelines", "leitbild", "recommendations", "action_fields", "tagged_items__tag")
 
 
 def _text(*parts: Any) -> str:
@@ -97,6 +108,7 @@ def _municipality_fields(doc: Document, municipality) -> None:
 
 def _finish(doc: Document, page: Page, kind: str, summary: str, day: date | None) -> Document:
     doc["id"] = str(page.pk)
+    doc["body"] = doc["body"][:MAX_BODY_CHARS]
     doc["content_type"] = [kind]
     doc["title"] = page.title
     doc["title_sort"] = page.title.casefold()
@@ -110,17 +122,21 @@ def _finish(doc: Document, page: Page, kind: str, summary: str, day: date | None
     return doc
 
 
-def project_fields(page: ProjectPage) -> Document:
-    """The facets a project passes on to its reports, which are about the same project."""
+def project_fields(page: ProjectPage, has_evaluation: bool | None = None) -> Document:
+    """The facets a project passes on to its reports, which are about the same project.
+
+    ``has_evaluation`` is looked up when not given; ``all_documents`` gives it for a whole batch.
+    """
     doc = _empty()
     _municipality_fields(doc, page.lead_municipality)
-    has_evaluation = EvaluationReportPage.objects.child_of(page).live().public().exists()
+    if has_evaluation is None:
+        has_evaluation = EvaluationReportPage.objects.child_of(page).live().public().exists()
     doc.update(
         guideline=expand_guideline_codes(_codes(page.guidelines)),
         leitbild=_codes(page.leitbild),
         recommendation=_codes(page.recommendations),
         action_field=_codes(page.action_fields),
-        tag=sorted(t.name for t in page.tags.all()),
+        tag=sorted(item.tag.name for item in page.tagged_items.all()),  # the batch prefetches these
         status=[page.status],
         budget=[b] if (b := budget_band(page.budget_eur)) else [],
         open_source=["ja" if page.open_source_license else "nein"],
@@ -134,10 +150,10 @@ def reuse_count(page: ProjectPage) -> int:
     return ProjectAdaptation.objects.filter(source_id=page.pk, page__in=ProjectPage.objects.live().public()).count()
 
 
-def project_document(page: ProjectPage) -> Document:
-    doc = project_fields(page)
+def project_document(page: ProjectPage, reuse: int | None = None, has_evaluation: bool | None = None) -> Document:
+    doc = project_fields(page, has_evaluation)
     # The project's own, not passed on to its reports: only projects are (or are not) "nachgenutzt".
-    doc["reuse_count"] = reuse_count(page)
+    doc["reuse_count"] = reuse_count(page) if reuse is None else reuse
     doc["reused"] = ["ja" if doc["reuse_count"] else "nein"]
     doc["body"] = _text(
         page.problem,
@@ -152,9 +168,13 @@ def project_document(page: ProjectPage) -> Document:
     return _finish(doc, page, "projekt", page.summary, page.start_date)
 
 
-def report_document(page: ExperienceReportPage | EvaluationReportPage) -> Document:
-    project = page.get_parent().specific
-    doc = project_fields(project) if isinstance(project, ProjectPage) else _empty()
+def report_document(
+    page: ExperienceReportPage | EvaluationReportPage, project: Page | None = None, has_evaluation: bool | None = None
+) -> Document:
+    """``project`` (the parent page) and whether it has an evaluation are looked up when not given."""
+    if project is None:
+        project = page.get_parent().specific
+    doc = project_fields(project, has_evaluation) if isinstance(project, ProjectPage) else _empty()
     is_evaluation = isinstance(page, EvaluationReportPage)
     extra = []
     if is_evaluation:
@@ -206,15 +226,80 @@ def document_for(page: Page) -> Document | None:
     return BUILDERS[type(page)](page)
 
 
-def all_documents() -> Iterator[Document]:
+def _batches(pages, size: int) -> Iterator[list]:
+    """The pages in primary-key order, ``size`` at a time; each batch runs the queryset's prefetches once."""
+    last = 0
+    while batch := list(pages.filter(pk__gt=last).order_by("pk")[:size]):
+        yield batch
+        last = batch[-1].pk
+
+
+def _evaluated(project_paths: Iterable[str]) -> set[str]:
+    """Which of these project paths have a live, public evaluation report directly below, in one query."""
+    parent_path = Substr("path", 1, Length("path") - Value(Page.steplen))
+    return set(
+        EvaluationReportPage.objects.live()
+        .public()
+        .annotate(parent_path=parent_path)
+        .filter(parent_path__in=list(project_paths))
+        .values_list("parent_path", flat=True)
+    )
+
+
+def _reuse_counts(project_ids: list[int]) -> dict[int, int]:
+    """``reuse_count`` for a batch of projects, in one query."""
+    rows = (
+        ProjectAdaptation.objects.filter(source_id__in=project_ids, page__in=ProjectPage.objects.live().public())
+        .order_by()
+        .values("source_id")
+        .annotate(count=Count("pk"))
+    )
+    return {row["source_id"]: row["count"] for row in rows}
+
+
+def _projects():
+    return ProjectPage.objects.select_related("lead_municipality__state").prefetch_related(*PROJECT_RELATIONS)
+
+
+def _project_documents(batch: list[ProjectPage]) -> Iterator[Document]:
+    evaluated = _evaluated(page.path for page in batch)
+    reuse = _reuse_counts([page.pk for page in batch])
+    for page in batch:
+        yield project_document(page, reuse.get(page.pk, 0), page.path in evaluated)
+
+
+def _report_documents(batch: list[ExperienceReportPage | EvaluationReportPage]) -> Iterator[Document]:
+    steplen = Page.steplen
+    projects = {project.path: project for project in _projects().filter(path__in={p.path[:-steplen] for p in batch})}
+    evaluated = _evaluated(projects)
+    for page in batch:
+        project = projects.get(page.path[:-steplen])
+        if project is None:  # not below a project (the page types forbid it): looked up on its own
+            yield report_document(page)
+        else:
+            yield report_document(page, project, project.path in evaluated)
+
+
+def all_documents(batch_size: int = BATCH_SIZE) -> Iterator[Document]:
+    """Every live, public page's document, in model and primary-key order.
+
+    Built ``batch_size`` pages at a time with a fixed number of queries per batch (the relations
+    of a whole batch are prefetched), so a rebuild's query count grows with the number of
+    batches, not of pages.
+    """
     for model in INDEXED_MODELS:
-        pages = model.objects.live().public().order_by("pk")
+        pages = model.objects.live().public()
         if model is ProjectPage:
-            pages = pages.select_related("lead_municipality__state").prefetch_related(
-                "guidelines", "leitbild", "recommendations", "action_fields", "tagged_items__tag"
-            )
-        for page in pages.iterator(chunk_size=200) if model is not ProjectPage else pages:
-            yield BUILDERS[model](page)
+            pages = pages.select_related("lead_municipality__state").prefetch_related(*PROJECT_RELATIONS)
+            build = _project_documents
+        elif model in (ExperienceReportPage, EvaluationReportPage):
+            if model is EvaluationReportPage:
+                pages = pages.prefetch_related("indicators")
+            build = _report_documents
+        else:
+            pages, build = pages.prefetch_related("guidelines"), None
+        for batch in _batches(pages, batch_size):
+            yield from build(batch) if build else (BUILDERS[model](page) for page in batch)
 
 
 def indexable_count() -> int:

@@ -20,7 +20,7 @@ import weakref
 from django.db import DatabaseError
 
 from .documents import indexable_count
-from .engines import EngineHealth, EngineUnavailable, Problem, SearchEngine, get_engine
+from .engines import EngineHealth, EngineMisconfigured, EngineUnavailable, Problem, SearchEngine, get_engine
 
 # "Far fewer": the live index holds less than half of the database's indexable pages. Half
 # lies far from the normal gap (a few publishes still in the outbox, which ``search_sync``
@@ -83,8 +83,10 @@ def check(engine: SearchEngine | None = None, *, use_cache: bool = True) -> Engi
             return cached[1]
     try:
         health = engine.health()
-    except EngineUnavailable:  # an engine whose health call itself fails is not reachable
-        health = EngineHealth(Problem.UNREACHABLE)
+    except EngineMisconfigured as exc:  # it answers, but refuses us
+        health = EngineHealth(Problem.MISCONFIGURED, detail=str(exc))
+    except EngineUnavailable as exc:  # an engine whose health call itself fails is not reachable
+        health = EngineHealth(Problem.UNREACHABLE, detail=str(exc))
     if health.ok and health.documents is not None:
         try:
             expected = expected_documents() if use_cache else indexable_count()

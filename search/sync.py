@@ -5,6 +5,10 @@ commit ``drain`` applies all pending rows to the engine. A failing engine leaves
 pending and logs a warning: publishing never fails because of search. So does a lost index:
 the engine does not start a new one for the few documents of a publish (it would look
 healthy while missing everything else); the rows wait for ``search_rebuild``.
+
+A document the engine rejects for good (a mapping error) is parked with the reason instead,
+so that it does not hold up every later task (the oldest pending task goes first);
+``search_status`` lists parked tasks, ``search_sync --retry-failed`` retries them.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from wagtail.models import Page
 
 from . import health
 from .documents import document_for
-from .engines import EngineUnavailable, get_engine
+from .engines import DocumentsRejected, EngineUnavailable, get_engine
 from .models import IndexTask
 
 logger = logging.getLogger(__name__)
@@ -45,7 +49,12 @@ def enqueue_page(page: Page, action: str, with_descendants: bool = True) -> None
 
 
 def pending() -> int:
-    return IndexTask.objects.filter(processed_at__isnull=True).count()
+    return IndexTask.objects.pending().count()
+
+
+def retry_parked() -> int:
+    """Make parked tasks pending again (``search_sync --retry-failed``); returns how many."""
+    return IndexTask.objects.parked().update(parked_at=None)
 
 
 def drain(engine=None) -> int:
@@ -65,7 +74,7 @@ def drain(engine=None) -> int:
 def _drain(engine) -> int:
     applied = 0
     while True:
-        tasks = list(IndexTask.objects.filter(processed_at__isnull=True).order_by("pk")[:MAX_BATCH])
+        tasks = list(IndexTask.objects.pending().order_by("pk")[:MAX_BATCH])
         if not tasks:
             return applied
         # The last task per page decides; the page's current state decides what "index" means.
@@ -82,16 +91,34 @@ def _drain(engine) -> int:
             else:
                 to_delete.append(str(page_id))
         task_ids = [t.pk for t in tasks]
+        rejected: dict[str, str] = {}
         try:
             (engine or get_engine()).bulk(index=to_index, delete=to_delete)
+        except DocumentsRejected as exc:
+            # Everything else was written; the rejected pages must not hold up later tasks.
+            rejected = exc.rejected
         except Exception as exc:  # noqa: BLE001 - any engine failure leaves the rows pending
             if not isinstance(exc, EngineUnavailable | OSError):
                 logger.exception("Unerwarteter Fehler der Suchmaschine")
             logger.warning("Suchindex nicht erreichbar, %s Aufträge bleiben offen: %s", len(tasks), exc)
             IndexTask.objects.filter(pk__in=task_ids).update(last_error=str(exc)[:2000], attempts=F("attempts") + 1)
             return applied
-        IndexTask.objects.filter(pk__in=task_ids).update(processed_at=timezone.now(), last_error="")
-        applied += len(tasks)
+        now = timezone.now()
+        parked = [t.pk for t in tasks if str(t.page_id) in rejected]
+        for task in tasks:
+            if task.pk in parked:
+                logger.error(
+                    "Index-Auftrag %s (Seite %s) zurückgestellt: %s", task.pk, task.page_id, rejected[str(task.page_id)]
+                )
+                IndexTask.objects.filter(pk=task.pk).update(
+                    parked_at=now, last_error=rejected[str(task.page_id)][:2000], attempts=F("attempts") + 1
+                )
+        done = [pk for pk in task_ids if pk not in parked]
+        IndexTask.objects.filter(pk__in=done).update(processed_at=now, last_error="")
+        # A page indexed now no longer needs an earlier, parked attempt.
+        written = [t.page_id for t in tasks if t.pk in done]
+        IndexTask.objects.parked().filter(page_id__in=written).update(processed_at=now)
+        applied += len(done)
 
 
 def purge_processed(older_than_days: int = 7) -> int:

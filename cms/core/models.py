@@ -61,7 +61,7 @@ class HomePage(Page):
         verbose_name = _("Startseite")
 
     def get_context(self, request, *args, **kwargs):
-        from cms.projects.models import EvaluationReportPage, ExperienceReportPage, ProjectPage
+        from cms.projects.models import EvaluationReportPage, ExperienceReportPage, ProjectPage, attach_projects
         from registry.models import Guideline
         from registry.size_class import SIZE_CLASS_BOUNDS, SizeClass
 
@@ -78,7 +78,7 @@ class HomePage(Page):
             EvaluationReportPage.objects.live().public().order_by("-report_date", "-pk")[:4]
         )
         reports.sort(key=lambda r: (r.report_date, r.pk), reverse=True)
-        context["latest_reports"] = reports[:6]
+        context["latest_reports"] = attach_projects(reports[:6])
         return context
 
 
@@ -96,8 +96,15 @@ class SectionIndexPage(Page):
         verbose_name = _("Bereichsseite")
 
     def get_context(self, request, *args, **kwargs):
+        from django.db.models import prefetch_related_objects
+
+        from cms.projects.models import MunicipalityPage
+
         context = super().get_context(request, *args, **kwargs)
-        context["children"] = self.get_children().live().public().specific().order_by("title")
+        children = list(self.get_children().live().public().specific().order_by("title"))
+        # Municipality cards show the registry entry and its state: loaded for all cards at once.
+        prefetch_related_objects([c for c in children if isinstance(c, MunicipalityPage)], "municipality__state")
+        context["children"] = children
         return context
 
 

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
 from cms.knowledge.models import ChecklistPage, GuidePage
-from cms.projects.models import EvaluationReportPage, ExperienceReportPage, ProjectPage
+from cms.projects.models import EvaluationReportPage, ExperienceReportPage, ProjectPage, attach_projects
 from registry.models import ActionField, ActorGroup, Guideline, LeitbildAttribute, Recommendation
 from registry.size_class import SIZE_CLASS_BOUNDS, SizeClass
 from registry.taxonomy import charta_citation
@@ -57,7 +57,7 @@ def reports_below(projects) -> list:
         *EvaluationReportPage.objects.live().public().filter(query),
     ]
     reports.sort(key=lambda r: (r.report_date, r.pk), reverse=True)
-    return reports
+    return attach_projects(reports)
 
 
 def charta_overview(request: HttpRequest) -> HttpResponse:

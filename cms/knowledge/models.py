@@ -33,12 +33,26 @@ def sub_guideline_choices() -> list[tuple[str, str]]:
     return [(g.code, str(g)) for g in Guideline.objects.filter(parent__isnull=False)]
 
 
+class GuidelineCodesBlock(blocks.MultipleChoiceBlock):
+    """Sub-guideline codes of a checklist item.
+
+    Wagtail normalises each stored value against the choices, and the choices are read from the
+    database: one query per code whenever a checklist's items are loaded. The stored codes are
+    strings, which that normalisation returns unchanged, so loading skips it.
+    """
+
+    def to_python(self, value):
+        if value is None:
+            return []
+        return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
+
+
 class ChecklistItemBlock(blocks.StructBlock):
     text = blocks.CharBlock(label=_("Prüfpunkt"), max_length=300)
     explanation = blocks.TextBlock(label=_("Erläuterung"), required=False)
     phase = blocks.ChoiceBlock(label=_("Phase"), choices=Phase.choices, default=Phase.PLANUNG)
     required = blocks.BooleanBlock(label=_("Pflichtpunkt"), required=False, default=True)
-    guidelines = blocks.MultipleChoiceBlock(
+    guidelines = GuidelineCodesBlock(
         label=_("Charta-Leitlinien"), choices=sub_guideline_choices, required=False, widget=forms.CheckboxSelectMultiple
     )
 

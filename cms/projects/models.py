@@ -8,6 +8,8 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -36,6 +38,10 @@ MONEY = {
     "decimal_places": 2,
     "validators": [MinValueValidator(0, _("Beträge dürfen nicht negativ sein."))],
 }
+
+
+# The rendition the project page's gallery shows (``{% image item.image max-800x600 %}``).
+GALLERY_RENDITION = "max-800x600"
 
 
 class ProjectStatus(models.TextChoices):
@@ -87,7 +93,14 @@ class MunicipalityPage(PlatformPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["projects"] = ProjectPage.objects.child_of(self).live().public().order_by("title")
+        # The project cards show each project's municipality and state: joined, not one query per card.
+        context["projects"] = (
+            ProjectPage.objects.child_of(self)
+            .live()
+            .public()
+            .select_related("lead_municipality__state")
+            .order_by("title")
+        )
         return context
 
 
@@ -474,7 +487,27 @@ class ProjectPage(PlatformPage):
         context["reports"] = children
         context["lineage_sources"] = self.lineage_sources()
         context["lineage_adopters"] = self.lineage_adopters()
+        context.update(self.listed_relations())
         return context
+
+    def listed_relations(self) -> dict[str, list]:
+        """Partners, images and attachments with what the page shows of each, in a fixed number of queries.
+
+        The related rows are read through the page's own managers (so a preview shows the editor's
+        unsaved lists) and what each row points to is then loaded for all rows at once, instead of
+        one query per partner, image and document while the template renders.
+        """
+        from wagtail.images import get_image_model
+
+        partners = list(self.partner_municipalities.all())
+        prefetch_related_objects(partners, "state", "page")
+        images = list(self.gallery_images.all())
+        prefetch_related_objects(
+            images, Prefetch("image", queryset=get_image_model().objects.prefetch_renditions(GALLERY_RENDITION))
+        )
+        attachments = list(self.attachments.all())
+        prefetch_related_objects(attachments, "document")
+        return {"partners": partners, "gallery_images": images, "attachments": attachments}
 
 
 def adaptation_problems(page_id: int | None, source_ids: list[int | None]) -> list[str]:
@@ -618,9 +651,28 @@ class ReportPage(PlatformPage):
         self.pdf_text = extract_pdf_text(self.pdf) if self.pdf_id else ""
         return super().save(*args, **kwargs)
 
-    @property
+    @cached_property
     def project(self) -> ProjectPage:
+        """The project the report is about; ``attach_projects`` fills it for a whole list at once."""
         return self.get_parent().specific
+
+
+def attach_projects(reports: list[ReportPage]) -> list[ReportPage]:
+    """Set ``report.project`` for every report in one query, for lists that show each report's project.
+
+    Without it, every report card would ask the database for its parent page (and its municipality).
+    """
+    steplen = Page.steplen
+    parent_paths = {report.path[:-steplen] for report in reports}
+    projects = {
+        project.path: project
+        for project in ProjectPage.objects.filter(path__in=parent_paths).select_related("lead_municipality")
+    }
+    for report in reports:
+        project = projects.get(report.path[:-steplen])
+        if project is not None:
+            report.__dict__["project"] = project  # the cached_property's slot
+    return reports
 
 
 class ExperienceReportPage(ReportPage):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.urls import reverse
+from wagtail.models import Page
 
 from .formatting import de_date, de_number, duration_text, euro, percent, person_months
 
@@ -51,16 +53,57 @@ class Column:
     remove_url: str
 
 
-def _evaluations(project) -> list:
+def _evaluations(projects: list) -> dict[int, list]:
+    """Each project's live, public evaluations, newest first, with their indicators.
+
+    One query for all columns (plus one for the indicators), not one per compared project.
+    """
     from cms.projects.models import EvaluationReportPage
 
-    return list(
-        EvaluationReportPage.objects.child_of(project)
-        .live()
+    if not projects:
+        return {}
+    below = Q()
+    for project in projects:
+        below |= Q(path__startswith=project.path, depth=project.depth + 1)
+    by_parent_path: dict[str, list] = {project.path: [] for project in projects}
+    reports = (
+        EvaluationReportPage.objects.live()
         .public()
+        .filter(below)
         .order_by("-report_date", "-pk")
         .prefetch_related("indicators")
     )
+    for report in reports:
+        by_parent_path[report.path[: -Page.steplen]].append(report)
+    return {project.pk: by_parent_path[project.path] for project in projects}
+
+
+def _lineage(projects: list) -> dict[int, tuple[list, list]]:
+    """Each project's lineage links between live, public projects: (sources, adopters), as on its page.
+
+    The same links and order as ``ProjectPage.lineage_sources`` and ``lineage_adopters``, read for all
+    columns at once.
+    """
+    from cms.projects.models import ProjectAdaptation, ProjectPage
+
+    ids = [project.pk for project in projects]
+    result: dict[int, tuple[list, list]] = {pk: ([], []) for pk in ids}
+    live = ProjectPage.objects.live().public()
+    sources = (
+        ProjectAdaptation.objects.filter(page_id__in=ids, source__in=live)
+        .select_related("source__lead_municipality")
+        .order_by("sort_order", "pk")
+    )
+    for link in sources:
+        result[link.page_id][0].append(link)
+    adopters = (
+        ProjectAdaptation.objects.filter(source_id__in=ids, page__in=live)
+        .select_related("page__lead_municipality")
+        .order_by("page__lead_municipality__name", "page__title", "pk")
+    )
+    for link in adopters:
+        result[link.source_id][1].append(link)
+    return result
 
 
 def _value(number) -> str:
@@ -136,16 +179,16 @@ def text_cell(text: str) -> Cell:
     return Cell([Line(text.strip(), multiline=True)]) if text and text.strip() else Cell()
 
 
-def lineage_cell(project) -> Cell:
+def lineage_cell(sources: list, adopters: list) -> Cell:
     """Which projects this one was adapted from (and what was changed), and where it was adapted."""
     lines = []
-    for link in project.lineage_sources():
+    for link in sources:
         source = link.source
         place = f" ({source.lead_municipality.name})" if source.lead_municipality else ""
         lines.append(Line(f"Nachnutzung von: {source.title}{place}", source.url or ""))
         if link.note.strip():
             lines.append(Line(f"angepasst: {link.note.strip()}", multiline=True, muted=True))
-    for link in project.lineage_adopters():
+    for link in adopters:
         adopter = link.page
         place = f"{adopter.lead_municipality.name} – " if adopter.lead_municipality else ""
         lines.append(Line(f"Nachgenutzt in: {place}{adopter.title}", adopter.url or ""))
@@ -153,7 +196,8 @@ def lineage_cell(project) -> Cell:
 
 
 def build_rows(projects: list) -> list[Row]:
-    evaluations = {project.pk: _evaluations(project) for project in projects}
+    evaluations = _evaluations(projects)
+    lineage = _lineage(projects)
 
     def row(key, label, make, hint=""):
         return Row(key, label, [make(project) for project in projects], hint)
@@ -188,7 +232,7 @@ def build_rows(projects: list) -> list[Row]:
         ),
         row("zielerreichung", "Zielerreichung", lambda p: goal_cell(evaluations[p.pk])),
         row("nachnutzbarkeit", "Nachnutzbarkeit: Voraussetzungen", lambda p: text_cell(p.transferability)),
-        row("nachnutzung", "Nachnutzung", lineage_cell),
+        row("nachnutzung", "Nachnutzung", lambda p: lineage_cell(*lineage[p.pk])),
         row("lehren", "Erfahrungen und Lehren", lambda p: text_cell(p.lessons_learned)),
     ]
     # Lineage is the exception among the rows: when none of the projects was adapted from or

@@ -6,11 +6,22 @@ import threading
 
 from django.conf import settings
 
-from .base import EngineHealth, EngineHit, EngineResult, EngineUnavailable, Problem, SearchEngine
+from .base import (
+    DocumentsRejected,
+    EngineHealth,
+    EngineHit,
+    EngineMisconfigured,
+    EngineResult,
+    EngineUnavailable,
+    Problem,
+    SearchEngine,
+)
 
 __all__ = [
+    "DocumentsRejected",
     "EngineHealth",
     "EngineHit",
+    "EngineMisconfigured",
     "EngineResult",
     "EngineUnavailable",
     "Problem",

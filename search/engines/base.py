@@ -23,14 +23,43 @@ class EngineUnavailable(Exception):
     """The engine cannot be reached or used right now; callers degrade instead of failing."""
 
 
+class EngineMisconfigured(EngineUnavailable):
+    """The engine answers, but refuses us: wrong credentials (401/403), not the expected
+    product or version, or a request it calls malformed (400, a bug of ours).
+
+    Waiting does not help, unlike an outage or overload. It is still an EngineUnavailable, so
+    the search page degrades and publishing keeps its outbox rows; but it is logged as an
+    error with the server's answer, and ``search_rebuild`` fails naming the cause.
+    """
+
+
+class DocumentsRejected(Exception):  # noqa: N818 - a result the caller acts on, not a crash
+    """The write went through except for some documents the engine rejects for good.
+
+    ``rejected`` maps document id to the engine's reason (e.g. a mapping error). Retrying the
+    same document cannot succeed, so the outbox parks its task instead of retrying it before
+    every later one; all other documents of the write are applied.
+    """
+
+    def __init__(self, rejected: dict[str, str]):
+        self.rejected = dict(rejected)
+        super().__init__("; ".join(f"{doc_id}: {reason}" for doc_id, reason in sorted(self.rejected.items())))
+
+
 class Problem(StrEnum):
-    """Why an engine is degraded. Every one but UNREACHABLE needs ``search_rebuild``."""
+    """Why an engine is degraded. All but UNREACHABLE and MISCONFIGURED need ``search_rebuild``."""
 
     MISSING = "missing"  # no live index (never built, or deleted while the site ran)
     OUTDATED = "outdated"  # an index of another schema version: unusable until rebuilt
     UNREADABLE = "unreadable"  # the live index exists but cannot be opened or read
     INCOMPLETE = "incomplete"  # far fewer documents than the database has (search.health)
     UNREACHABLE = "unreachable"  # the engine (a server) does not answer
+    # A concrete index holds the alias's name (auto-created by a write while the alias was
+    # gone); ``search_rebuild`` replaces it by the alias (Elasticsearch).
+    SHADOWED = "shadowed"
+    # The engine refuses us: credentials, product/version or a malformed request. Neither
+    # waiting nor a rebuild helps; the configuration (or the code) must be fixed.
+    MISCONFIGURED = "misconfigured"
 
 
 REASONS = {
@@ -39,6 +68,8 @@ REASONS = {
     Problem.UNREADABLE: _("Der Suchindex ist nicht lesbar."),
     Problem.INCOMPLETE: _("Der Suchindex ist unvollständig."),
     Problem.UNREACHABLE: _("Die Suchmaschine ist nicht erreichbar."),
+    Problem.SHADOWED: _("Ein Index ohne Alias belegt den Namen des Suchindex."),
+    Problem.MISCONFIGURED: _("Die Suchmaschine weist die Anfragen ab (Zugangsdaten, Version oder Anfrage prüfen)."),
 }
 
 
@@ -47,11 +78,14 @@ class EngineHealth:
     """Whether searches should use the engine, or the database fallback.
 
     ``reason`` is a short German sentence without paths or error texts: it is shown on
-    ``/healthz``. ``documents`` is the live index's size, when it could be read.
+    ``/healthz``. ``documents`` is the live index's size, when it could be read. ``detail``
+    is the engine's own answer (an error type and reason) for operators: ``search_status``
+    shows it, ``/healthz`` never does.
     """
 
     problem: Problem | None = None
     documents: int | None = None
+    detail: str = ""
 
     @property
     def ok(self) -> bool:
@@ -135,8 +169,10 @@ class SearchEngine(ABC):
         """
         try:
             return EngineHealth(documents=int(self.stats()["documents"]))
-        except EngineUnavailable:
-            return EngineHealth(Problem.UNREACHABLE)
+        except EngineMisconfigured as exc:
+            return EngineHealth(Problem.MISCONFIGURED, detail=str(exc))
+        except EngineUnavailable as exc:
+            return EngineHealth(Problem.UNREACHABLE, detail=str(exc))
 
     @abstractmethod
     def clear(self) -> None:

@@ -1,4 +1,9 @@
-"""The production search engine: Elasticsearch 8 or 9, through ``elasticsearch.dsl``.
+"""The production search engine: Elasticsearch 9, through ``elasticsearch.dsl``.
+
+The pinned client is ``elasticsearch`` 9.x, which speaks to Elasticsearch 9.x servers (its
+documented compatibility: same major version, and the next minor releases). It is used as
+shipped: no header rewriting to reach an 8.x server (for 8.x the official advice is the 8.x
+client, which this project does not pin).
 
 Why it looks the way it does:
 
@@ -10,8 +15,19 @@ Why it looks the way it does:
 * Facets use ``FacetedSearch``: selections go into ``post_filter`` and every facet's
   aggregation is filtered by the *other* facets' selections, which is exactly the contract in
   ``search.facets``.
-* Every transport or API failure becomes ``EngineUnavailable``: the service then falls back
-  to the database and publishing keeps working (the outbox retries later).
+* Failures by kind (``_guard``): unreachable, timed out, overloaded (429) and server errors
+  (5xx) are an outage: ``EngineUnavailable``, the service falls back to the database and the
+  outbox retries later. Refused credentials (401/403), a server that is not Elasticsearch
+  (``UnsupportedProductError``) and rejected requests (400, our bug) are
+  ``EngineMisconfigured``: logged as errors with the server's answer; still a degradation
+  for the search page, but ``search_rebuild`` fails naming the cause.
+* Writes never lose a document silently: only a delete whose item says ``not_found`` is
+  ignored; a transient item failure is retried and then fails the write (the outbox keeps
+  the tasks); a permanently rejected document is logged and reported as
+  ``DocumentsRejected`` (the outbox parks its task). Writes use ``require_alias``, so a
+  vanished alias is an error, never an auto-created index under the alias's name.
+* The alias heals: if a concrete index holds the alias's name anyway, ``rebuild`` replaces
+  it in the same atomic ``_aliases`` call (``remove_index`` plus ``add``).
 """
 
 from __future__ import annotations
@@ -24,11 +40,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from time import sleep
 from typing import Any
 
-from elastic_transport import Transport, TransportError
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError
+from elastic_transport import TransportError
+from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, UnsupportedProductError
 from elasticsearch.dsl import (
     Date,
     Document,
@@ -46,13 +63,21 @@ from elasticsearch.dsl import (
 )
 from elasticsearch.dsl.index import ComposableIndexTemplate
 from elasticsearch.dsl.query import Bool, Ids, MatchAll, MatchBoolPrefix, MoreLikeThis, MultiMatch, Query
-from elasticsearch.helpers import BulkIndexError, bulk
 
-from search.documents import KEYWORD_FIELDS, TEXT_FIELDS
+from search.documents import KEYWORD_FIELDS, MAX_BODY_CHARS, TEXT_FIELDS
 from search.facets import FACETS
 from search.query import MAX_PAGE, MAX_PAGE_SIZE, ParsedText, SearchRequest, parse_text
 
-from .base import EngineHit, EngineResult, EngineUnavailable, SearchEngine
+from .base import (
+    DocumentsRejected,
+    EngineHealth,
+    EngineHit,
+    EngineMisconfigured,
+    EngineResult,
+    EngineUnavailable,
+    Problem,
+    SearchEngine,
+)
 
 IndexDocument = dict[str, Any]
 logger = logging.getLogger(__name__)
@@ -63,9 +88,20 @@ REQUEST_TIMEOUT_SECONDS = 5.0
 REBUILD_TIMEOUT_SECONDS = 120.0
 MAX_RETRIES = 1
 BULK_CHUNK_SIZE = 500
-# The client 9.x announces "compatible-with=9", which Elasticsearch 8 rejects. Version 8 is
-# accepted by both 8.x (current) and 9.x (REST API compatibility), so we always ask for it.
-API_COMPATIBILITY_VERSION = 8
+# Transient write failures (429, 5xx, timeouts, refused connections) are retried with
+# exponential backoff, bounded: a publish waits at most ~0.5 s before the outbox takes over;
+# a rebuild chunk up to five times (~1 minute in all) before the rebuild gives up.
+WRITE_RETRIES = 1
+REBUILD_RETRIES = 5
+BACKOFF_FIRST_SECONDS = 0.5
+BACKOFF_MAX_SECONDS = 30.0
+# Indices of a rebuild that never went live (killed midway) are deleted by the next rebuild
+# once they are this old; a younger one may belong to a rebuild running right now.
+ABANDONED_AFTER = timedelta(hours=6)
+# Highlighting analyses at most this many characters of a field. Elasticsearch refuses (400)
+# to highlight beyond ``index.highlight.max_analyzed_offset`` (1,000,000) unless the request
+# bounds it; documents are capped at MAX_BODY_CHARS anyway (search.documents).
+HIGHLIGHT_MAX_ANALYZED_OFFSET = MAX_BODY_CHARS
 # Typo tolerance by word length: none below 5 characters (one edit turns "App" into "Apps",
 # "Amt" into "Akt"), one edit from 5, two from 9 -- the same as the embedded engine.
 FUZZINESS = "AUTO:5,9"
@@ -269,23 +305,13 @@ class ContentSearch(FacetedSearch):
         # encoder="html" escapes the text around the <mark> tags, so snippets are safe HTML.
         return search.highlight(
             *HIGHLIGHT_FIELDS, fragment_size=SNIPPET_FRAGMENT_CHARS, number_of_fragments=1
-        ).highlight_options(pre_tags=["<mark>"], post_tags=["</mark>"], encoder="html")
-
-
-class CompatibleTransport(Transport):
-    """Asks for REST API compatibility version 8, so one client works with servers 8 and 9."""
-
-    _COMPAT = re.compile(r"compatible-with=\d+")
-
-    def perform_request(self, method: str, target: str, **kwargs: Any) -> Any:  # type: ignore[override]
-        headers = kwargs.get("headers")
-        if headers:
-            headers = dict(headers)
-            for name, value in headers.items():
-                if name.lower() in ("accept", "content-type"):
-                    headers[name] = self._COMPAT.sub(f"compatible-with={API_COMPATIBILITY_VERSION}", value)
-            kwargs["headers"] = headers
-        return super().perform_request(method, target, **kwargs)
+        ).highlight_options(
+            pre_tags=["<mark>"],
+            post_tags=["</mark>"],
+            encoder="html",
+            # A very long text must not turn every search that finds it into a 400.
+            max_analyzed_offset=HIGHLIGHT_MAX_ANALYZED_OFFSET,
+        )
 
 
 def to_source(document: IndexDocument) -> IndexDocument:
@@ -364,6 +390,7 @@ class ElasticsearchEngine(SearchEngine):
         self.template_name = f"{index_prefix}-content"
         self.index_pattern = f"{index_prefix}-content-*"
         self._alias_ready = False
+        self.replaced_index: str | None = None  # set by a rebuild that healed the alias
         self.client: Elasticsearch | None = None
         hosts = [part.strip() for part in (url or "").split(",") if part.strip()]
         if hosts:
@@ -371,7 +398,6 @@ class ElasticsearchEngine(SearchEngine):
                 "request_timeout": REQUEST_TIMEOUT_SECONDS,
                 "max_retries": MAX_RETRIES,
                 "retry_on_timeout": False,
-                "transport_class": CompatibleTransport,
             }
             options.update(client_options)
             self.client = Elasticsearch(hosts, **options)
@@ -380,18 +406,38 @@ class ElasticsearchEngine(SearchEngine):
 
     @contextmanager
     def _guard(self, operation: str) -> Iterator[Elasticsearch]:
-        """Translate every client failure into EngineUnavailable, which callers degrade on."""
+        """Translate client failures by kind (see the module docstring).
+
+        Any failure also forgets that the alias was seen: whatever went wrong may have been
+        the alias vanishing, and the next call must look again.
+        """
         if self.client is None:
             raise EngineUnavailable("ELASTICSEARCH_URL ist nicht gesetzt")
         try:
             yield self.client
-        except NotFoundError as exc:
-            self._alias_ready = False  # the alias or index vanished: check again next time
-            raise EngineUnavailable(f"Elasticsearch {operation}: {exc}") from exc
-        except (TransportError, ApiError, BulkIndexError) as exc:
-            if isinstance(exc, ApiError) and 400 <= exc.status_code < 500:
-                logger.error("Elasticsearch rejected %s: %s", operation, exc)  # our bug, not an outage
-            raise EngineUnavailable(f"Elasticsearch {operation}: {exc}") from exc
+        except EngineUnavailable:
+            self._alias_ready = False
+            raise
+        except (TransportError, ApiError) as exc:
+            self._alias_ready = False
+            raise self._translate(operation, exc) from exc
+
+    @staticmethod
+    def _translate(operation: str, exc: TransportError | ApiError) -> EngineUnavailable:
+        if isinstance(exc, UnsupportedProductError):
+            logger.error("Elasticsearch %s: the server is not Elasticsearch (%s): %s", operation, exc, exc.meta.headers)
+            return EngineMisconfigured(f"Elasticsearch {operation}: kein Elasticsearch-Server: {exc}")
+        if isinstance(exc, ApiError):
+            status = exc.status_code
+            if status == 429 or status >= 500 or status == 404 or exc.error == "invalid_alias_name_exception":
+                # Overload, outage, or a missing/shadowed index (health tells which; a
+                # rebuild heals the latter two): degraded, not a bug.
+                logger.warning("Elasticsearch %s failed: %s", operation, exc)
+                return EngineUnavailable(f"Elasticsearch {operation}: {exc}")
+            # 400 (our request), 401/403 (credentials), anything else the server refuses.
+            logger.error("Elasticsearch rejected %s: %s %s", operation, status, json.dumps(exc.body, default=str))
+            return EngineMisconfigured(f"Elasticsearch {operation}: {exc}")
+        return EngineUnavailable(f"Elasticsearch {operation}: {exc}")
 
     def template(self) -> ComposableIndexTemplate:
         return content_index(self.alias).as_composable_template(
@@ -402,16 +448,31 @@ class ElasticsearchEngine(SearchEngine):
         """Concrete index names sort by creation; microseconds keep two rebuilds apart."""
         return f"{self.alias}-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}"
 
+    def _shadowed(self, client: Elasticsearch) -> bool:
+        """Whether a concrete index holds the alias's name (call only when the alias is missing:
+        ``exists`` is also true for an alias)."""
+        return bool(client.indices.exists(index=self.alias))
+
     def _ensure_alias(self, client: Elasticsearch) -> None:
         """On first use, create the template and an empty index behind the alias.
 
         Without it a first write to the alias name would auto-create a concrete index of
         that name, with dynamic mappings, which could never become an alias again. The initial
         index has a fixed name so that two processes starting at once cannot create two.
+        If such a concrete index exists already, nothing is created: only ``search_rebuild``
+        can replace it (atomically), and the engine is unavailable until then.
         """
         if self._alias_ready:
             return
         if not client.indices.exists_alias(name=self.alias):
+            if self._shadowed(client):
+                logger.error(
+                    "Elasticsearch: a concrete index holds the alias name %s; run search_rebuild to replace it",
+                    self.alias,
+                )
+                raise EngineUnavailable(
+                    f"Elasticsearch: der Index {self.alias} belegt den Alias-Namen; search_rebuild ersetzt ihn"
+                )
             self.template().save(using=client)
             initial_name = f"{self.alias}-initial"
             initial = content_index(initial_name)
@@ -439,59 +500,187 @@ class ElasticsearchEngine(SearchEngine):
         for doc_id in delete:
             yield {"_op_type": "delete", "_id": str(doc_id)}
 
+    @staticmethod
+    def _operations(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The NDJSON lines of a bulk request: an action line, and the document for an index."""
+        lines: list[dict[str, Any]] = []
+        for action in actions:
+            lines.append({action["_op_type"]: {"_id": action["_id"]}})
+            if action["_op_type"] == "index":
+                lines.append(action["_source"])
+        return lines
+
+    def _write_chunk(
+        self, client: Elasticsearch, actions: list[dict[str, Any]], retries: int, **params: Any
+    ) -> dict[str, str]:
+        """Send one bulk request; return the permanently rejected documents (id → reason).
+
+        Transient failures -- of the whole request (429, 5xx, timeout, refused connection) or
+        of single items (429, 5xx) -- are sent again, only the failed items, after an
+        exponentially growing pause; when ``retries`` are used up EngineUnavailable. A delete
+        whose item says ``not_found`` is the one harmless failure. An item that fails because
+        the index is missing (``require_alias`` with the alias gone) is no fault of the
+        document: EngineUnavailable, the outbox keeps it.
+        """
+        rejected: dict[str, str] = {}
+        attempt = 0
+        while True:
+            failed: list[dict[str, Any]] = []
+            reason = ""
+            try:
+                response = client.bulk(operations=self._operations(actions), **params)
+            except (TransportError, ApiError) as exc:
+                if isinstance(exc, ApiError) and not (exc.status_code == 429 or exc.status_code >= 500):
+                    raise  # e.g. 404 for the alias, 401: _guard classifies it
+                failed, reason = actions, str(exc)
+            else:
+                for action, item in zip(actions, response["items"], strict=True):
+                    ((op_type, result),) = item.items()
+                    status = int(result.get("status", 500))
+                    if status < 300 or (op_type == "delete" and status == 404 and result.get("result") == "not_found"):
+                        continue
+                    error = result.get("error") or {}
+                    cause = f"{status} {error.get('type', '')}: {error.get('reason', '')}".strip()
+                    doc_id = str(result.get("_id", action["_id"]))
+                    if status == 429 or status >= 500:
+                        failed.append(action)
+                        reason = cause
+                    elif error.get("type") == "index_not_found_exception":
+                        logger.error("Elasticsearch bulk: index missing for document %s: %s", doc_id, cause)
+                        raise EngineUnavailable(f"Elasticsearch bulk: {cause}")
+                    else:
+                        logger.error("Elasticsearch rejected document %s (%s): %s", doc_id, op_type, cause)
+                        rejected[doc_id] = cause
+            if not failed:
+                return rejected
+            if attempt >= retries:
+                ids = ", ".join(action["_id"] for action in failed[:10])
+                logger.warning("Elasticsearch bulk: %s documents not written (%s): %s", len(failed), ids, reason)
+                raise EngineUnavailable(f"Elasticsearch bulk: {len(failed)} Dokumente nicht geschrieben: {reason}")
+            sleep(min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2**attempt))
+            attempt += 1
+            actions = failed
+
+    def _write(
+        self,
+        client: Elasticsearch,
+        actions: Iterable[dict[str, Any]],
+        retries: int,
+        *,
+        progress: bool = False,
+        **params: Any,
+    ) -> tuple[int, dict[str, str]]:
+        """Send ``actions`` in chunks; return how many were written and the rejected ones.
+
+        ``progress`` logs the running total after every chunk (a rebuild of thousands of
+        documents takes minutes; the log shows it is moving)."""
+        written, rejected = 0, {}
+        chunk: list[dict[str, Any]] = []
+        for action in actions:
+            chunk.append(action)
+            if len(chunk) == BULK_CHUNK_SIZE:
+                chunk_rejected = self._write_chunk(client, chunk, retries, **params)
+                written += len(chunk) - len(chunk_rejected)
+                rejected |= chunk_rejected
+                chunk = []
+                if progress:
+                    logger.info("Elasticsearch rebuild: %s documents written to %s", written, params.get("index"))
+        if chunk:
+            chunk_rejected = self._write_chunk(client, chunk, retries, **params)
+            written += len(chunk) - len(chunk_rejected)
+            rejected |= chunk_rejected
+        return written, rejected
+
     def bulk(self, index: Iterable[IndexDocument] = (), delete: Iterable[str] = ()) -> None:
         """Upsert and delete through the alias; ``refresh=wait_for`` makes a publish visible on return.
 
-        Deleting an id that is not indexed is fine (404 per item is ignored).
+        Deleting an id that is not indexed is fine (an item ``result: not_found``); every
+        other failure counts. ``require_alias``: if the alias is gone, the write fails
+        instead of creating an index under the alias's name. Documents rejected for good
+        are raised as DocumentsRejected after everything else was written.
         """
         actions = list(self._actions(index, delete))
         if not actions:
             return
         with self._guard("bulk") as client:
             self._ensure_alias(client)
-            bulk(
-                client,
-                actions,
-                index=self.alias,
-                chunk_size=BULK_CHUNK_SIZE,
-                refresh="wait_for",
-                ignore_status=(404,),
+            _written, rejected = self._write(
+                client, actions, WRITE_RETRIES, index=self.alias, refresh="wait_for", require_alias=True
             )
+        if rejected:
+            raise DocumentsRejected(rejected)
+
+    def _delete_abandoned(self, client: Elasticsearch) -> list[str]:
+        """Delete indices of earlier rebuilds that never went live (the process was killed).
+
+        Only names this engine makes (``<alias>-<20 digits>``), not behind the alias, and
+        older than ABANDONED_AFTER by the timestamp in their name -- so neither the live
+        index nor one that a rebuild running right now is filling.
+        """
+        pattern = re.compile(rf"{re.escape(self.alias)}-(\d{{20}})")
+        cutoff = datetime.now(UTC) - ABANDONED_AFTER
+        abandoned = []
+        for name, info in client.indices.get_alias(index=self.index_pattern).items():
+            match = pattern.fullmatch(name)
+            if not match or self.alias in (info.get("aliases") or {}):
+                continue
+            created = datetime.strptime(match.group(1), "%Y%m%d%H%M%S%f").replace(tzinfo=UTC)
+            if created < cutoff:
+                abandoned.append(name)
+        if abandoned:
+            logger.warning("Elasticsearch: deleting indices of aborted rebuilds: %s", ", ".join(sorted(abandoned)))
+            self._delete_quietly(client, sorted(abandoned))
+        return abandoned
 
     def rebuild(self, documents: Iterable[IndexDocument]) -> int:
         """Fill a new index, then swap the alias atomically and drop the old indices.
 
         If filling fails the new index is deleted and the alias keeps pointing at the old,
-        complete index. Writes that arrive through the alias while a rebuild runs land in the
-        old index and disappear with it: the caller must re-apply changes made meanwhile (the
-        outbox tasks written after the rebuild started).
+        complete index; a rejected document fails the rebuild (EngineMisconfigured naming
+        it), a chunk failing transiently is retried with backoff first. Writes that arrive
+        through the alias while a rebuild runs land in the old index and disappear with it:
+        the caller must re-apply changes made meanwhile (the outbox tasks written after the
+        rebuild started). A concrete index holding the alias's name is removed in the same
+        ``_aliases`` call that adds the alias (``replaced_index`` then names it).
         """
+        self.replaced_index = None
         with self._guard("rebuild") as base_client:
             client = base_client.options(request_timeout=REBUILD_TIMEOUT_SECONDS)
             self.template().save(using=client)
+            self._delete_abandoned(client)
             new_name = self.new_index_name()
             content_index(new_name).create(using=client)
             try:
-                indexed, _errors = bulk(
-                    client, self._actions(documents, ()), index=new_name, chunk_size=BULK_CHUNK_SIZE
+                indexed, rejected = self._write(
+                    client, self._actions(documents, ()), REBUILD_RETRIES, progress=True, index=new_name
                 )
+                if rejected:
+                    reasons = "; ".join(f"{doc_id}: {reason}" for doc_id, reason in sorted(rejected.items())[:5])
+                    raise EngineMisconfigured(f"Elasticsearch rebuild: {len(rejected)} Dokumente abgewiesen: {reasons}")
                 client.indices.refresh(index=new_name)
                 old_indices = self._alias_targets(client)
+                shadowed = not old_indices and self._shadowed(client)
             except BaseException:
                 self._delete_quietly(client, new_name)
                 raise
+            removals: list[dict[str, Any]] = [{"remove": {"index": name, "alias": self.alias}} for name in old_indices]
+            if shadowed:
+                # Same request as the add: searches see the old index or the alias, never nothing.
+                removals = [{"remove_index": {"index": self.alias}}]
             try:
-                client.indices.update_aliases(
-                    actions=[
-                        *({"remove": {"index": name, "alias": self.alias}} for name in old_indices),
-                        {"add": {"index": new_name, "alias": self.alias}},
-                    ]
-                )
+                client.indices.update_aliases(actions=[*removals, {"add": {"index": new_name, "alias": self.alias}}])
             except ApiError:
                 # Rejected, so nothing moved. (After a timeout the swap may have happened:
                 # then the new index must stay.)
                 self._delete_quietly(client, new_name)
                 raise
+            if shadowed:
+                logger.warning(
+                    "Elasticsearch: the concrete index %s held the alias name; replaced by the alias on %s",
+                    self.alias,
+                    new_name,
+                )
+                self.replaced_index = self.alias
             self._alias_ready = True
             if old_indices:
                 # The new index is live; a leftover old index is only wasted disk, not a failure.
@@ -597,6 +786,25 @@ class ElasticsearchEngine(SearchEngine):
             response = self._search(client).query(query).source(excludes=["body"])[:limit].execute()
             hits = response.to_dict()["hits"]["hits"]
         return [_hit(hit) for hit in hits]
+
+    def health(self) -> EngineHealth:
+        """Read-only: the alias's index and its size, or why there is none usable.
+
+        A missing alias is MISSING, a concrete index under the alias's name SHADOWED (both
+        fixed by ``search_rebuild``); refusals are MISCONFIGURED, outages UNREACHABLE.
+        """
+        try:
+            with self._guard("health") as client:
+                if not self._alias_targets(client):
+                    if self._shadowed(client):
+                        return EngineHealth(Problem.SHADOWED, detail=f"Index {self.alias} ist ein Index, kein Alias")
+                    return EngineHealth(Problem.MISSING)
+                documents = int(client.count(index=self.alias)["count"])
+        except EngineMisconfigured as exc:
+            return EngineHealth(Problem.MISCONFIGURED, detail=str(exc))
+        except EngineUnavailable as exc:
+            return EngineHealth(Problem.UNREACHABLE, detail=str(exc))
+        return EngineHealth(documents=documents)
 
     def stats(self) -> dict[str, Any]:
         """Read-only: a missing alias reports 0 documents rather than creating an index."""

@@ -59,7 +59,17 @@ from search.documents import INTEGER_FIELDS, KEYWORD_FIELDS, SCALAR_FIELDS, TEXT
 from search.facets import FACETS, FACETS_BY_NAME
 from search.query import ParsedText, SearchRequest
 
-from .base import REASONS, Document, EngineHealth, EngineHit, EngineResult, EngineUnavailable, Problem, SearchEngine
+from .base import (
+    REASONS,
+    Document,
+    DocumentsRejected,
+    EngineHealth,
+    EngineHit,
+    EngineResult,
+    EngineUnavailable,
+    Problem,
+    SearchEngine,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -683,8 +693,18 @@ class EmbeddedEngine(SearchEngine):
         """Upserts then deletes, in one commit (all or nothing). Into the live index only:
         without one (and without ``create_if_missing``) EngineUnavailable, nothing created."""
         ids = [str(i) for i in delete]
-        documents = [(str(doc["id"]), to_tantivy(doc)) for doc in index]  # convert before locking
+        # Converted before locking. A document that cannot be converted (a value of the wrong
+        # type) is rejected for good: the others are written, the outbox parks this one.
+        documents, rejected = [], {}
+        for doc in index:
+            try:
+                documents.append((str(doc["id"]), to_tantivy(doc)))
+            except (ValueError, TypeError, OverflowError) as exc:
+                logger.error("Suchindex: Dokument %s abgewiesen: %s", doc["id"], exc)
+                rejected[str(doc["id"])] = f"{type(exc).__name__}: {exc}"
         if not documents and not ids:
+            if rejected:
+                raise DocumentsRejected(rejected)
             return
         try:
             with self._writing() as writer:
@@ -699,6 +719,8 @@ class EmbeddedEngine(SearchEngine):
             raise
         except (ValueError, RuntimeError) as exc:
             raise EngineUnavailable(f"Schreiben in den Suchindex fehlgeschlagen: {exc}") from exc
+        if rejected:
+            raise DocumentsRejected(rejected)
 
     def clear(self) -> None:
         try:

@@ -408,3 +408,14 @@ class EngineContract:
         (hit,) = run(scratch_engine, "Laternenparade").hits
         assert "<mark>" in hit.snippet and "<script" not in hit.snippet.lower()
         assert "<" not in hit.snippet.replace("<mark>", "").replace("</mark>", "")
+
+    def test_a_very_long_document_cannot_break_a_search(self, scratch_engine, demo_documents):
+        """Longer than Elasticsearch's default highlight limit (1,000,000 characters): the
+        document is found and the search shows a snippet instead of failing."""
+        filler = "Verwaltung digital " * 60_000  # 1,140,000 characters
+        long_doc = dict(demo_documents[0], id="990004", summary="", body=f"Quellentaler Anfang {filler} Schluss")
+        scratch_engine.bulk(index=[long_doc])
+        (hit,) = run(scratch_engine, "Quellentaler").hits
+        assert hit.id == "990004"
+        if scratch_engine.supports_highlighting:
+            assert "<mark>Quellentaler</mark>" in hit.snippet

@@ -11,15 +11,28 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+import elasticsearch
 import pytest
-from elastic_transport import ApiResponseMeta, BaseNode, ConnectionError, ConnectionTimeout, HttpHeaders
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from elastic_transport import ApiResponseMeta, BaseNode, ConnectionError, ConnectionTimeout, HttpHeaders, Transport
 from elastic_transport._node import NodeApiResponse  # the (meta, body) pair a node returns
 
-from search.documents import KEYWORD_FIELDS
-from search.engines import EngineUnavailable, build_engine
+from search import health
+from search.documents import KEYWORD_FIELDS, MAX_BODY_CHARS
+from search.engines import (
+    DocumentsRejected,
+    EngineMisconfigured,
+    EngineUnavailable,
+    Problem,
+    build_engine,
+    reset_engine,
+)
 from search.engines.elastic import COMPOUND_PARTS, ElasticsearchEngine
 from search.facets import FACETS
 from search.query import SearchRequest
@@ -43,6 +56,12 @@ class Request:
 
 
 Response = tuple[int, Any]
+RESPONSES = Path(__file__).parent / "es_responses"
+
+
+def es_response(name: str) -> dict:
+    """A recorded Elasticsearch response body from ``es_responses/``."""
+    return json.loads((RESPONSES / f"{name}.json").read_text())
 
 
 class FakeCluster:
@@ -50,6 +69,7 @@ class FakeCluster:
 
     def __init__(self) -> None:
         self.requests: list[Request] = []
+        self.product_header = True  # False: answer like a server that is not Elasticsearch
         self.routes: list[tuple[str, str, Response | Exception | Callable[[Request], Response]]] = []
 
     def on(self, method: str, path: str, answer: Response | Exception | Callable[[Request], Response]) -> None:
@@ -76,7 +96,8 @@ def default_answer(request: Request) -> Response:
     """What a healthy cluster with the alias on OLD_INDEX answers."""
     method, path = request.method, request.path
     if method == "HEAD":
-        return 200, None
+        # The alias exists; no concrete index holds its name.
+        return (404, None) if path == f"/{ALIAS}" else (200, None)
     if path.endswith("/_bulk"):
         items, lines = [], iter(request.body)
         for action in lines:
@@ -86,6 +107,8 @@ def default_answer(request: Request) -> Response:
             items.append({op: {"_id": meta["_id"], "status": 200 if op == "delete" else 201}})
         return 200, {"took": 3, "errors": False, "items": items}
     if method == "GET" and path.startswith("/_alias/"):
+        return 200, {OLD_INDEX: {"aliases": {ALIAS: {}}}}
+    if method == "GET" and path == f"/{ALIAS}-*/_alias":  # every index of the pattern, with its aliases
         return 200, {OLD_INDEX: {"aliases": {ALIAS: {}}}}
     if path.endswith("/_search"):
         return 200, search_response()
@@ -144,15 +167,13 @@ def node_class_for(cluster: FakeCluster) -> type[BaseNode]:
             )
             cluster.requests.append(request)
             status, payload = cluster.answer(request)
+            headers = {"content-type": "application/vnd.elasticsearch+json;compatible-with=9"}
+            if cluster.product_header:
+                headers["x-elastic-product"] = "Elasticsearch"
             meta = ApiResponseMeta(
                 status=status,
                 http_version="1.1",
-                headers=HttpHeaders(
-                    {
-                        "x-elastic-product": "Elasticsearch",
-                        "content-type": "application/vnd.elasticsearch+json;compatible-with=8",
-                    }
-                ),
+                headers=HttpHeaders(headers),
                 duration=0.0,
                 node=self.config,
             )
@@ -205,6 +226,7 @@ HIGHLIGHT = {
     "pre_tags": ["<mark>"],
     "post_tags": ["</mark>"],
     "encoder": "html",
+    "max_analyzed_offset": 200_000,
 }
 
 
@@ -331,11 +353,20 @@ def test_every_page_of_one_query_goes_to_the_same_shard_copies(ready, cluster):
     assert first == second != other_sort
 
 
-def test_requests_ask_for_api_version_8_so_servers_8_and_9_accept_them(ready, cluster):
+def test_requests_carry_the_clients_own_compatibility_headers(ready, cluster):
+    """No header rewriting: the 9.x client announces version 9, which is what it supports.
+
+    (Before, a custom transport rewrote it to 8 to reach 8.x servers, which the client's
+    documentation does not support; Elasticsearch 8 needs the 8.x client.)
+    """
+    client_major = int(elasticsearch.__versionstr__.split(".")[0])
     ready.search(SearchRequest(text="Daten"))
-    (call,) = cluster.calls("POST", rf"/{ALIAS}/_search")
-    assert call.headers["accept"] == "application/vnd.elasticsearch+json; compatible-with=8"
-    assert call.headers["content-type"] == "application/vnd.elasticsearch+json; compatible-with=8"
+    ready.bulk(index=[DOC])
+    for call in cluster.requests:
+        for name in ("accept", "content-type"):
+            assert call.headers[name].endswith(f"; compatible-with={client_major}"), (call.path, name)
+    assert client_major == 9  # the version docs/search.md documents; a change of pin must update it
+    assert ready.client.transport.__class__ is Transport
 
 
 # -- reading the response -----------------------------------------------------------------
@@ -473,22 +504,23 @@ def test_first_use_creates_template_and_initial_index_behind_the_alias(engine, c
 
     assert [(r.method, r.path) for r in cluster.requests] == [
         ("HEAD", f"/_alias/{ALIAS}"),
+        ("HEAD", f"/{ALIAS}"),  # no concrete index holds the name
         ("PUT", "/_index_template/test-content"),
         ("PUT", "/test-content-initial"),
         ("POST", f"/{ALIAS}/_search"),
     ]
-    template = cluster.requests[1].body
+    template = cluster.requests[2].body
     assert template["index_patterns"] == ["test-content-*"]
     assert template["priority"] == 500
     # The alias must not be in the template, or a rebuild's half-filled index would join it.
     assert set(template["template"]) == {"settings", "mappings"}
     assert_content_index_body(template["template"])
-    initial = cluster.requests[2].body
+    initial = cluster.requests[3].body
     assert initial["aliases"] == {ALIAS: {}}
     assert_content_index_body(initial)
 
     engine.search(SearchRequest())
-    assert len(cluster.calls("HEAD")) == 1  # checked once per engine
+    assert len(cluster.calls("HEAD", rf"/_alias/{ALIAS}")) == 1  # checked once per engine, while all goes well
 
 
 def test_existing_alias_is_used_as_is(engine, cluster):
@@ -506,6 +538,7 @@ def test_initial_index_created_concurrently_gets_the_alias(engine, cluster):
     engine.bulk(delete=["1"])
     assert [(r.method, r.path) for r in cluster.requests] == [
         ("HEAD", f"/_alias/{ALIAS}"),
+        ("HEAD", f"/{ALIAS}"),
         ("PUT", "/_index_template/test-content"),
         ("PUT", "/test-content-initial"),
         ("PUT", f"/test-content-initial/_alias/{ALIAS}"),
@@ -531,13 +564,18 @@ DOC = {
 def test_bulk_upserts_and_deletes_through_the_alias(ready, cluster):
     ready.bulk(index=[DOC], delete=["7"])
     (call,) = cluster.requests
-    assert (call.method, call.path, call.params) == ("PUT", f"/{ALIAS}/_bulk", {"refresh": "wait_for"})
+    # require_alias: with the alias gone, the write fails instead of creating an index of its name.
+    assert (call.method, call.path, call.params) == (
+        "PUT",
+        f"/{ALIAS}/_bulk",
+        {"refresh": "wait_for", "require_alias": "true"},
+    )
     assert call.body == [
         {"index": {"_id": "5"}},
         {**DOC, "date": None},
         {"delete": {"_id": "7"}},
     ]
-    assert call.headers["content-type"] == "application/vnd.elasticsearch+x-ndjson; compatible-with=8"
+    assert call.headers["content-type"] == "application/vnd.elasticsearch+x-ndjson; compatible-with=9"
 
 
 def test_index_and_delete_shortcuts(ready, cluster):
@@ -554,20 +592,9 @@ def test_empty_bulk_sends_nothing(ready, cluster):
 
 
 def test_deleting_an_unknown_id_is_fine(ready, cluster):
-    missing = {"took": 1, "errors": True, "items": [{"delete": {"_id": "9", "status": 404, "result": "not_found"}}]}
-    cluster.on("PUT", rf"/{ALIAS}/_bulk", (200, missing))
+    """The one harmless failure: a delete item that says ``result: not_found``."""
+    cluster.on("PUT", rf"/{ALIAS}/_bulk", (200, es_response("bulk_delete_not_found")))
     ready.delete(["9"])
-
-
-def test_rejected_document_makes_bulk_unavailable(ready, cluster):
-    rejected = {
-        "took": 1,
-        "errors": True,
-        "items": [{"index": {"_id": "5", "status": 400, "error": {"type": "mapper_parsing_exception"}}}],
-    }
-    cluster.on("PUT", rf"/{ALIAS}/_bulk", (200, rejected))
-    with pytest.raises(EngineUnavailable, match="bulk"):
-        ready.index([DOC])
 
 
 def test_clear_deletes_by_query_and_refreshes(ready, cluster):
@@ -587,6 +614,7 @@ def test_rebuild_swaps_the_alias_atomically(engine, cluster):
 
     assert [(r.method, r.path) for r in cluster.requests] == [
         ("PUT", "/_index_template/test-content"),
+        ("GET", f"/{ALIAS}-*/_alias"),  # looking for indices of aborted rebuilds
         ("PUT", f"/{NEW_INDEX}"),
         ("PUT", f"/{NEW_INDEX}/_bulk"),
         ("POST", f"/{NEW_INDEX}/_refresh"),
@@ -594,7 +622,7 @@ def test_rebuild_swaps_the_alias_atomically(engine, cluster):
         ("POST", "/_aliases"),
         ("DELETE", f"/{OLD_INDEX}"),
     ]
-    create, bulk = cluster.requests[1], cluster.requests[2]
+    create, bulk = cluster.requests[2], cluster.requests[3]
     assert "aliases" not in create.body  # not searchable until complete
     assert_content_index_body(create.body)
     assert bulk.params == {}  # no per-request refresh; one refresh at the end
@@ -649,6 +677,7 @@ def test_failed_bulk_deletes_the_new_index_and_keeps_the_alias(engine, cluster):
         engine.rebuild([DOC])
     assert [(r.method, r.path) for r in cluster.requests] == [
         ("PUT", "/_index_template/test-content"),
+        ("GET", f"/{ALIAS}-*/_alias"),
         ("PUT", f"/{NEW_INDEX}"),
         ("PUT", f"/{NEW_INDEX}/_bulk"),
         ("DELETE", f"/{NEW_INDEX}"),
@@ -858,3 +887,283 @@ def test_build_engine_and_capabilities():
             "supports_atomic_rebuild",
         )
     )
+
+
+# -- failures by kind, against recorded Elasticsearch answers -----------------------------
+
+
+@pytest.fixture
+def no_sleep(monkeypatch) -> list[float]:
+    """Pauses between retries (ours and the transport's) are recorded, not slept."""
+    pauses: list[float] = []
+    monkeypatch.setattr("search.engines.elastic.sleep", pauses.append)
+    monkeypatch.setattr("elastic_transport._transport.time.sleep", lambda seconds: None)
+    return pauses
+
+
+def test_bulk_into_a_vanished_alias_fails_instead_of_dropping_the_documents(ready, cluster):
+    """``require_alias`` makes every item fail with 404 index_not_found_exception; that must not
+    count as written (``ignore_status=(404,)`` used to swallow it and the outbox marked it done)."""
+    cluster.on("PUT", rf"/{ALIAS}/_bulk", (200, es_response("bulk_require_alias_missing")))
+    with pytest.raises(EngineUnavailable, match="index_not_found_exception") as raised:
+        ready.index([DOC])
+    assert not isinstance(raised.value, EngineMisconfigured)  # a rebuild fixes it, not the config
+
+
+def test_bulk_rejected_as_a_whole_with_404_fails(ready, cluster):
+    cluster.on("PUT", rf"/{ALIAS}/_bulk", (404, es_response("index_not_found_404")))
+    with pytest.raises(EngineUnavailable, match="index_not_found_exception"):
+        ready.bulk(index=[DOC], delete=["9"])
+
+
+def test_a_delete_failing_for_another_reason_than_not_found_is_not_ignored(ready, cluster):
+    missing_index = es_response("bulk_require_alias_missing")
+    missing_index["items"] = [{"delete": {**missing_index["items"][0]["index"], "_id": "9"}}]
+    cluster.on("PUT", rf"/{ALIAS}/_bulk", (200, missing_index))
+    with pytest.raises(EngineUnavailable, match="index_not_found_exception"):
+        ready.delete(["9"])
+
+
+def test_a_rejected_document_is_logged_and_reported_and_the_rest_written(ready, cluster, caplog):
+    cluster.on("PUT", rf"/{ALIAS}/_bulk", (200, es_response("bulk_mapper_parsing_one_item")))
+    with caplog.at_level("ERROR", logger="search.engines.elastic"):
+        with pytest.raises(DocumentsRejected) as raised:
+            ready.index([DOC, {**DOC, "id": "6"}])
+    assert list(raised.value.rejected) == ["5"]
+    assert raised.value.rejected["5"].startswith("400 mapper_parsing_exception: failed to parse field [population]")
+    (record,) = caplog.records
+    assert "document 5" in record.getMessage() and "mapper_parsing_exception" in record.getMessage()
+    assert len(cluster.requests) == 1  # not retried: it cannot succeed
+
+
+def test_an_overloaded_item_is_retried_alone_after_a_pause(ready, cluster, no_sleep):
+    answers = iter([(200, es_response("bulk_rejected_execution_one_item"))])
+    cluster.on("PUT", rf"/{ALIAS}/_bulk", lambda request: next(answers, None) or default_answer(request))
+    ready.index([DOC, {**DOC, "id": "6"}])
+    first, second = cluster.calls("PUT", rf"/{ALIAS}/_bulk")
+    assert [line for line in second.body if "index" in line] == [{"index": {"_id": "5"}}]
+    assert no_sleep == [0.5]
+
+
+def test_an_item_still_overloaded_after_the_retries_leaves_the_write_to_the_outbox(ready, cluster, no_sleep):
+    def always_overloaded_5(request: Request) -> Response:
+        overloaded, created = es_response("bulk_rejected_execution_one_item")["items"]
+        ids = [line["index"]["_id"] for line in request.body if "index" in line]
+        items = [overloaded if doc_id == "5" else created for doc_id in ids]
+        return 200, {"took": 1, "errors": True, "items": items}
+
+    cluster.on("PUT", rf"/{ALIAS}/_bulk", always_overloaded_5)
+    with pytest.raises(EngineUnavailable, match="es_rejected_execution_exception") as raised:
+        ready.index([DOC, {**DOC, "id": "6"}])
+    assert not isinstance(raised.value, EngineMisconfigured)
+    assert len(cluster.requests) == 2 and no_sleep == [0.5]
+
+
+def test_overload_429_is_an_outage(ready, cluster, no_sleep):
+    cluster.on("POST", rf"/{ALIAS}/_search", (429, es_response("rejected_execution_429")))
+    with pytest.raises(EngineUnavailable, match="es_rejected_execution_exception") as raised:
+        ready.search(SearchRequest(text="Daten"))
+    assert not isinstance(raised.value, EngineMisconfigured)
+
+
+REFUSALS = {
+    "highlight offset (400, our request)": (400, "highlight_max_analyzed_offset_400", "search_phase_execution"),
+    "credentials (401)": (401, "security_401", "security_exception"),
+}
+
+
+@pytest.mark.parametrize("refusal", REFUSALS)
+def test_refusals_are_misconfiguration_logged_with_the_response(ready, cluster, caplog, refusal):
+    status, body, kind = REFUSALS[refusal]
+    cluster.on("POST", rf"/{ALIAS}/_search", (status, es_response(body)))
+    with caplog.at_level("ERROR", logger="search.engines.elastic"):
+        with pytest.raises(EngineMisconfigured, match=kind):
+            ready.search(SearchRequest(text="Daten"))
+    (record,) = caplog.records
+    assert record.levelname == "ERROR"
+    # The server's whole answer is in the log, not just the status line.
+    assert es_response(body)["error"]["root_cause"][0]["reason"] in record.getMessage()
+
+
+def test_a_server_that_is_not_elasticsearch_is_a_misconfiguration(ready, cluster, caplog):
+    cluster.product_header = False
+    with caplog.at_level("ERROR", logger="search.engines.elastic"):
+        with pytest.raises(EngineMisconfigured, match="kein Elasticsearch-Server"):
+            ready.search(SearchRequest(text="Daten"))
+    assert caplog.records and caplog.records[0].levelname == "ERROR"
+
+
+def test_health_tells_refusal_outage_and_missing_alias_apart(engine, cluster, no_sleep):
+    assert engine.health().documents == 42 and engine.health().ok
+    cluster.on("GET", rf"/_alias/{ALIAS}", (404, {"error": f"alias [{ALIAS}] missing", "status": 404}))
+    assert engine.health().problem is Problem.MISSING
+    cluster.on("GET", rf"/_alias/{ALIAS}", (401, es_response("security_401")))
+    state = engine.health()
+    assert state.problem is Problem.MISCONFIGURED and "security_exception" in state.detail
+    cluster.on("GET", rf"/_alias/{ALIAS}", ConnectionError("Connection refused"))
+    assert engine.health().problem is Problem.UNREACHABLE
+
+
+# -- the alias heals ----------------------------------------------------------------------
+
+
+def shadow_the_alias(cluster: FakeCluster) -> None:
+    """A concrete index named like the alias (a write auto-created it while the alias was gone)."""
+    cluster.on("GET", rf"/_alias/{ALIAS}", (404, {"error": f"alias [{ALIAS}] missing", "status": 404}))
+    cluster.on("HEAD", rf"/_alias/{ALIAS}", (404, None))
+    cluster.on("HEAD", rf"/{ALIAS}", (200, None))
+
+
+def test_no_alias_check_is_remembered_across_a_failure(ready, cluster, no_sleep):
+    cluster.on("POST", rf"/{ALIAS}/_search", (503, {"error": {"type": "unavailable"}, "status": 503}))
+    with pytest.raises(EngineUnavailable):
+        ready.search(SearchRequest())
+    cluster.routes.clear()
+    ready.search(SearchRequest())
+    assert cluster.calls("HEAD", rf"/_alias/{ALIAS}")  # looked again
+
+
+def test_health_reports_a_concrete_index_under_the_alias_name(engine, cluster):
+    shadow_the_alias(cluster)
+    state = engine.health()
+    assert state.problem is Problem.SHADOWED
+    assert cluster.calls("PUT") == [] and cluster.calls("POST") == []  # read-only
+
+
+def test_with_a_concrete_index_under_the_alias_name_nothing_is_created(engine, cluster):
+    shadow_the_alias(cluster)
+    with pytest.raises(EngineUnavailable, match="search_rebuild"):
+        engine.bulk(index=[DOC])
+    assert cluster.calls("PUT") == []  # neither the initial index nor a write
+
+
+def test_rebuild_replaces_a_concrete_index_under_the_alias_name_atomically(engine, cluster, caplog):
+    shadow_the_alias(cluster)
+    with caplog.at_level("WARNING", logger="search.engines.elastic"):
+        assert engine.rebuild([DOC]) == 1
+    (swap,) = cluster.calls("POST", "/_aliases")  # ONE request: the index goes, the alias comes
+    assert swap.body == {"actions": [{"remove_index": {"index": ALIAS}}, {"add": {"index": NEW_INDEX, "alias": ALIAS}}]}
+    assert engine.replaced_index == ALIAS
+    assert any("held the alias name" in r.getMessage() for r in caplog.records)
+    assert cluster.calls("DELETE") == []  # remove_index already deleted it
+
+
+def test_a_concurrently_created_shadow_index_fails_the_swap_and_keeps_nothing_half_done(engine, cluster):
+    cluster.on("POST", "/_aliases", (400, es_response("invalid_alias_name_400")))
+    with pytest.raises(EngineUnavailable, match="invalid_alias_name_exception") as raised:
+        engine.rebuild([DOC])
+    assert not isinstance(raised.value, EngineMisconfigured)  # the next rebuild heals it
+    assert cluster.calls("DELETE", f"/{NEW_INDEX}")
+
+
+# -- long texts ---------------------------------------------------------------------------
+
+
+def test_highlighting_is_bounded_so_a_long_body_cannot_fail_the_search(ready, cluster):
+    body = searched(ready, cluster, SearchRequest(text="Daten"))
+    assert body["highlight"]["max_analyzed_offset"] == MAX_BODY_CHARS <= 1_000_000
+
+
+# -- rebuild: retries, leftovers, progress ------------------------------------------------
+
+
+def test_rebuild_retries_a_chunk_rejected_with_429_with_bounded_backoff(engine, cluster, no_sleep):
+    overloaded = iter([(429, es_response("rejected_execution_429"))] * 6)
+    cluster.on("PUT", rf"/{NEW_INDEX}/_bulk", lambda request: next(overloaded, None) or default_answer(request))
+    assert engine.rebuild([DOC]) == 1
+    # The transport tries each request twice; our retries wait 0.5, 1, 2 s between rounds.
+    assert len(cluster.calls("PUT", rf"/{NEW_INDEX}/_bulk")) == 7
+    assert no_sleep == [0.5, 1.0, 2.0]
+    assert cluster.calls("POST", "/_aliases")
+
+
+def test_rebuild_gives_up_after_bounded_retries(engine, cluster, no_sleep):
+    cluster.on("PUT", rf"/{NEW_INDEX}/_bulk", (429, es_response("rejected_execution_429")))
+    with pytest.raises(EngineUnavailable, match="es_rejected_execution_exception"):
+        engine.rebuild([DOC])
+    assert no_sleep == [0.5, 1.0, 2.0, 4.0, 8.0] and max(no_sleep) <= 30.0
+    assert cluster.calls("DELETE", f"/{NEW_INDEX}") and cluster.calls("POST", "/_aliases") == []
+
+
+def test_a_rejected_document_fails_the_rebuild_naming_it(engine, cluster):
+    cluster.on("PUT", rf"/{NEW_INDEX}/_bulk", (200, es_response("bulk_mapper_parsing_one_item")))
+    with pytest.raises(EngineMisconfigured, match="5: 400 mapper_parsing_exception"):
+        engine.rebuild([DOC, {**DOC, "id": "6"}])
+    assert cluster.calls("DELETE", f"/{NEW_INDEX}")
+
+
+def test_rebuild_deletes_indices_of_aborted_rebuilds_only(engine, cluster):
+    aborted = "test-content-20200101000000000000"
+    young = datetime.now(UTC).strftime("test-content-%Y%m%d%H%M%S%f")  # a rebuild running right now
+    cluster.on(
+        "GET",
+        rf"/{ALIAS}-\*/_alias",
+        (
+            200,
+            {
+                OLD_INDEX: {"aliases": {ALIAS: {}}},  # live
+                aborted: {"aliases": {}},
+                young: {"aliases": {}},
+                "test-content-initial": {"aliases": {}},  # not a rebuild's name
+                "test-content-archive": {"aliases": {}},
+            },
+        ),
+    )
+    engine.rebuild([DOC])
+    assert [r.path for r in cluster.calls("DELETE")] == [f"/{aborted}", f"/{OLD_INDEX}"]
+
+
+def test_rebuild_logs_its_progress(engine, cluster, caplog, monkeypatch):
+    monkeypatch.setattr("search.engines.elastic.BULK_CHUNK_SIZE", 2)
+    with caplog.at_level("INFO", logger="search.engines.elastic"):
+        assert engine.rebuild([{**DOC, "id": str(i)} for i in range(5)]) == 5
+    assert [r.getMessage() for r in caplog.records if "documents written" in r.getMessage()] == [
+        f"Elasticsearch rebuild: 2 documents written to {NEW_INDEX}",
+        f"Elasticsearch rebuild: 4 documents written to {NEW_INDEX}",
+    ]
+
+
+# -- the management commands with Elasticsearch -------------------------------------------
+
+
+@pytest.fixture
+def site_engine(engine):
+    reset_engine(engine)
+    health.forget()
+    yield engine
+    reset_engine(None)
+    health.forget()
+
+
+@pytest.mark.django_db
+def test_search_rebuild_names_a_refusal_as_such(site_engine, cluster):
+    cluster.on("PUT", "/_index_template/test-content", (401, es_response("security_401")))
+    with pytest.raises(CommandError, match="weist den Neuaufbau ab.*security_exception"):
+        call_command("search_rebuild")
+
+
+@pytest.mark.django_db
+def test_search_rebuild_reports_an_outage_as_such(site_engine, cluster, no_sleep):
+    cluster.on("PUT", "/_index_template/test-content", ConnectionError("Connection refused"))
+    with pytest.raises(CommandError, match="nicht erreichbar"):
+        call_command("search_rebuild")
+
+
+@pytest.mark.django_db
+def test_search_status_and_rebuild_report_the_shadowed_alias(site_engine, cluster, capsys):
+    shadow_the_alias(cluster)
+    call_command("search_status", "--json")
+    status = json.loads(capsys.readouterr().out)
+    assert (status["health"], status["problem"]) == ("degraded", "shadowed")
+    call_command("search_status")
+    assert "search_rebuild` ersetzt ihn in einem Schritt" in capsys.readouterr().out
+    call_command("search_rebuild")
+    assert f"Der Index „{ALIAS}“ belegte den Namen des Alias" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
+def test_search_status_shows_a_refusal_with_the_servers_answer(site_engine, cluster, capsys):
+    cluster.on("GET", rf"/_alias/{ALIAS}", (401, es_response("security_401")))
+    call_command("search_status")
+    out = capsys.readouterr().out
+    assert "weist die Anfragen ab" in out and "security_exception" in out

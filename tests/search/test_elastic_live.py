@@ -1,4 +1,4 @@
-"""The shared engine contract against a real Elasticsearch server (8.x or 9.x).
+"""The shared engine contract against a real Elasticsearch server (9.x, as the pinned client).
 
 Runs whenever ``ELASTICSEARCH_URL`` is set -- in CI that is how the production engine gets
 tested. Without it the whole class is skipped with a reason that says so. With it, an
@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from elasticsearch import ApiError, TransportError
 
+from search.engines import DocumentsRejected, EngineUnavailable, Problem
 from search.engines.elastic import ElasticsearchEngine
 from tests.search.contract import EngineContract
 
@@ -34,7 +35,8 @@ def require_server(engine: ElasticsearchEngine) -> None:
     except (TransportError, ApiError) as exc:
         pytest.fail(f"ELASTICSEARCH_URL={ELASTICSEARCH_URL!r} is set, but Elasticsearch is not reachable: {exc}")
     major = int(str(info["version"]["number"]).split(".")[0])
-    assert major in (8, 9), f"unsupported Elasticsearch version {info['version']['number']}"
+    # The pinned 9.x client supports Elasticsearch 9 (docs/search.md, "Betrieb").
+    assert major == 9, f"unsupported Elasticsearch version {info['version']['number']} (client 9.x needs server 9.x)"
 
 
 def remove_everything(engine: ElasticsearchEngine) -> None:
@@ -71,3 +73,30 @@ class TestElasticsearchContract(EngineContract):
         assert stats["alias"] == engine.alias
         assert stats["index"].startswith(f"{engine.alias}-")
         assert stats["documents"] > 0
+
+    def test_the_alias_heals_from_a_concrete_index_under_its_name(self, scratch_engine, demo_documents):
+        """A concrete index holding the alias's name: reported, never written into, replaced by a rebuild."""
+        scratch_engine.client.indices.create(index=scratch_engine.alias)
+        assert scratch_engine.health().problem is Problem.SHADOWED
+        with pytest.raises(EngineUnavailable):
+            scratch_engine.bulk(index=demo_documents[:1])
+        assert scratch_engine.rebuild(demo_documents[:5]) == 5
+        assert scratch_engine.replaced_index == scratch_engine.alias
+        assert scratch_engine.client.indices.exists_alias(name=scratch_engine.alias)
+        assert scratch_engine.health().documents == 5
+
+    def test_a_vanished_alias_fails_writes_instead_of_creating_an_index(self, scratch_engine, demo_documents):
+        scratch_engine.rebuild(demo_documents[:3])
+        scratch_engine.client.indices.delete(index=scratch_engine.stats()["index"])
+        scratch_engine._alias_ready = True  # as a long-running process would remember it
+        with pytest.raises(EngineUnavailable):
+            scratch_engine.bulk(index=demo_documents[3:4])
+        assert not scratch_engine.client.indices.exists(index=scratch_engine.alias)
+
+    def test_a_document_the_mapping_rejects_is_reported(self, scratch_engine, demo_documents):
+        scratch_engine.rebuild(demo_documents[:3])
+        broken = dict(demo_documents[3], population="viele")
+        with pytest.raises(DocumentsRejected) as raised:
+            scratch_engine.bulk(index=[broken, demo_documents[4]])
+        assert list(raised.value.rejected) == [broken["id"]]
+        assert scratch_engine.stats()["documents"] == 4

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 import tantivy
 
-from search.engines.base import EngineUnavailable
+from search.engines.base import DocumentsRejected, EngineUnavailable
 from search.engines.embedded import FUZZY_KNOWN_DOCS, GENERATION_PATTERN, EmbeddedEngine
 from search.query import SearchRequest
 from tests.search.contract import EngineContract, hit_ids, run
@@ -354,3 +354,13 @@ class TestSeveralProcesses:
         report = json.loads(finish(reader).strip().splitlines()[-1])
         assert report["errors"] == 0 and report["empty"] == 0, report
         assert report["searches"] > 0
+
+
+def test_a_document_the_index_cannot_take_is_rejected_and_the_rest_written(tmp_path):
+    """Permanently rejected documents are reported (the outbox parks them), the others written."""
+    engine = EmbeddedEngine(path=tmp_path / "index")
+    good, bad = make_doc("1", "Kühlhaus"), {**make_doc("2", "Kühlhaus"), "population": "viele"}
+    with pytest.raises(DocumentsRejected) as raised:
+        engine.bulk(index=[good, bad], delete=["3"])
+    assert list(raised.value.rejected) == ["2"] and "ValueError" in raised.value.rejected["2"]
+    assert [hit.id for hit in engine.search(SearchRequest(text="Kühlhaus")).hits] == ["1"]

@@ -3,10 +3,15 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from search.documents import all_documents, indexable_count
-from search.engines import EngineUnavailable, Problem, get_engine
+from search.documents import BATCH_SIZE, all_documents, indexable_count
+from search.engines import EngineMisconfigured, EngineUnavailable, Problem, get_engine
 from search.models import IndexTask
 from search.sync import drain, pending
+
+
+def _number(value: int) -> str:
+    """German thousands separator: 1.113."""
+    return f"{value:,}".replace(",", ".")
 
 
 class Command(BaseCommand):
@@ -19,6 +24,16 @@ class Command(BaseCommand):
             help="Nur neu aufbauen, wenn Index und Datenbank nicht übereinstimmen; sonst offene Aufträge übertragen.",
         )
 
+    def with_progress(self, documents, total: int):
+        """Pass the documents on, with a line after every batch the database was read in."""
+        done = 0
+        for done, document in enumerate(documents, start=1):
+            yield document
+            if done % BATCH_SIZE == 0:
+                self.stdout.write(f"… {_number(done)} von {_number(total)} Dokumenten")
+        if done % BATCH_SIZE:
+            self.stdout.write(f"… {_number(done)} von {_number(total)} Dokumenten")
+
     def handle(self, *args, **options):
         engine = get_engine()
         if options["if_needed"]:
@@ -28,6 +43,8 @@ class Command(BaseCommand):
             state = engine.health()
             if state.problem is Problem.UNREACHABLE:
                 raise CommandError(f"{state.reason} Bitte die Suchmaschine und die Verbindung zu ihr prüfen.")
+            if state.problem is Problem.MISCONFIGURED:
+                raise CommandError(f"{state.reason} {state.detail}")
             in_sync = state.ok and state.documents == indexable_count() and not pending()
             if in_sync:
                 self.stdout.write(f"Suchindex ({engine.name}) ist aktuell.")
@@ -36,9 +53,21 @@ class Command(BaseCommand):
         horizon = IndexTask.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         started = time.perf_counter()
         try:
-            count = engine.rebuild(all_documents())
+            count = engine.rebuild(self.with_progress(all_documents(), indexable_count()))
+        except EngineMisconfigured as exc:
+            # Not an outage: retrying later would fail the same way.
+            raise CommandError(
+                f"Die Suchmaschine weist den Neuaufbau ab (Zugangsdaten, Serverversion oder fehlerhafte Anfrage): {exc}"
+            ) from None
         except EngineUnavailable as exc:
             raise CommandError(f"Suchindex nicht erreichbar: {exc}") from None
+        healed = getattr(engine, "replaced_index", None)
+        if healed:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Der Index „{healed}“ belegte den Namen des Alias; er wurde in einem Schritt durch den Alias ersetzt."
+                )
+            )
         IndexTask.objects.filter(pk__lte=horizon, processed_at__isnull=True).update(processed_at=timezone.now())
         # Changes published while the rebuild ran may have gone to the index that was just replaced:
         # replay them against the new one.

@@ -8,7 +8,8 @@ from search.documents import indexable_count
 from search.engines import EngineHealth, Problem, get_engine
 from search.models import IndexTask
 
-REBUILD = {Problem.MISSING, Problem.OUTDATED, Problem.UNREADABLE, Problem.INCOMPLETE}
+REBUILD = {Problem.MISSING, Problem.OUTDATED, Problem.UNREADABLE, Problem.INCOMPLETE, Problem.SHADOWED}
+PARKED_SHOWN = 20  # parked tasks listed with their reasons; the count covers all
 
 
 def advice(state: EngineHealth, documents_db: int) -> str:
@@ -20,8 +21,16 @@ def advice(state: EngineHealth, documents_db: int) -> str:
         }
     else:
         what = state.reason
+    if state.problem is Problem.SHADOWED:
+        return (
+            what
+            + " "
+            + _("`manage.py search_rebuild` ersetzt ihn in einem Schritt durch den Alias auf einen neuen Index.")
+        )
     if state.problem in REBUILD:
         return what + " " + _("Bitte `manage.py search_rebuild` ausführen.")
+    if state.problem is Problem.MISCONFIGURED:
+        return what + " " + _("Antwort der Suchmaschine: %(detail)s") % {"detail": state.detail}
     return (
         what
         + " "
@@ -48,13 +57,29 @@ class Command(BaseCommand):
             "health": state.state,
             "problem": state.problem.value if state.problem else None,
             "reason": state.reason,
+            "detail": state.detail,
         }
-        open_tasks = IndexTask.objects.filter(processed_at__isnull=True)
+        open_tasks = IndexTask.objects.pending()
         status["pending_tasks"] = open_tasks.count()
         oldest = open_tasks.order_by("pk").first()
         status["oldest_pending"] = oldest.created_at.isoformat() if oldest else None
+        parked = IndexTask.objects.parked().order_by("pk")
+        status["parked_tasks"] = parked.count()
+        status["parked"] = [
+            {
+                "task": t.pk,
+                "page_id": t.page_id,
+                "action": t.action,
+                "parked_at": t.parked_at.isoformat(),
+                "reason": t.last_error,
+            }
+            for t in parked[:PARKED_SHOWN]
+        ]
         status["in_sync"] = (
-            state.ok and status["documents_index"] == status["documents_db"] and not status["pending_tasks"]
+            state.ok
+            and status["documents_index"] == status["documents_db"]
+            and not status["pending_tasks"]
+            and not status["parked_tasks"]
         )
         if options["json"]:
             self.stdout.write(json.dumps(status, ensure_ascii=False))
@@ -65,6 +90,19 @@ class Command(BaseCommand):
         self.stdout.write(f"Dokumente (Datenbank):  {status['documents_db']}")
         self.stdout.write(f"Dokumente (Suchindex):  {status['documents_index']}")
         self.stdout.write(f"Offene Index-Aufträge:  {status['pending_tasks']}")
+        self.stdout.write(f"Zurückgestellt:         {status['parked_tasks']}")
+        for task in status["parked"]:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"  Seite {task['page_id']} ({task['action']}, Auftrag {task['task']}): {task['reason']}"
+                )
+            )
+        if status["parked_tasks"]:
+            self.stdout.write(
+                _(
+                    "Nach der Korrektur: `manage.py search_sync --retry-failed` versucht zurückgestellte Aufträge erneut."
+                )
+            )
         if not state.ok:
             self.stdout.write(self.style.ERROR(advice(state, status["documents_db"])))
             return
