@@ -337,11 +337,8 @@ def sanitize_stored_rich_text(
             continue
         revision_fields = []
         if revision_model is not None:
-            for name in ("latest_revision", "live_revision"):
-                try:
-                    revision_fields.append(model._meta.get_field(name).attname)
-                except FieldDoesNotExist:
-                    pass
+            own = {f.name: f for f in model._meta.get_fields()}
+            revision_fields = [own[name].attname for name in ("latest_revision", "live_revision") if name in own]
         manager = model._base_manager
         columns = ["pk", *revision_fields, *(f.attname for f in fields)]
         revision_ids: set[int] = set()

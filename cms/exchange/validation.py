@@ -153,9 +153,14 @@ def schema_problems(source: str, document: Any) -> list[ImportProblem]:
     problems = []
     for error in validator.iter_errors(document):
         # "then" wraps the real reason; report it at the record that carries the forbidden key.
-        record, field = locate(document, list(error.absolute_path))
-        problems.append(ImportProblem(source, record, field, _german_schema_message(error)))
+        problems.append(problem_at(source, document, error.absolute_path, _german_schema_message(error)))
     return sorted(set(problems))
+
+
+def problem_at(source: str, document: Any, path, message: str) -> ImportProblem:
+    """A problem reported at the record and field that ``path`` (keys and indices) points into."""
+    record, field = locate(document, list(path))
+    return ImportProblem(source, record, field, message)
 
 
 def structure_problems(source: str, document: Any) -> tuple[list[ImportProblem], bool]:
@@ -169,44 +174,23 @@ def structure_problems(source: str, document: Any) -> tuple[list[ImportProblem],
         node, path = stack.pop()
         if isinstance(node, (dict, list)) and len(path) >= MAX_NESTING_DEPTH:
             if not too_deep:  # one report per file; everything below is skipped anyway
-                record, field = locate(document, list(path))
-                problems.append(
-                    ImportProblem(
-                        source,
-                        record,
-                        field,
-                        _("Die Daten sind zu tief verschachtelt (höchstens %(max)s Ebenen)")
-                        % {"max": MAX_NESTING_DEPTH},
-                    )
-                )
+                message = _("Die Daten sind zu tief verschachtelt (höchstens %(max)s Ebenen)")
+                problems.append(problem_at(source, document, path, message % {"max": MAX_NESTING_DEPTH}))
             too_deep = True
             continue
         if isinstance(node, dict):
             for key, value in node.items():
                 if FORBIDDEN_CHARACTERS.search(key):
-                    record, field = locate(document, list(path))
-                    problems.append(
-                        ImportProblem(source, record, field, _("Ein Feldname enthält ein unzulässiges Steuerzeichen"))
-                    )
+                    message = _("Ein Feldname enthält ein unzulässiges Steuerzeichen")
+                    problems.append(problem_at(source, document, path, message))
                 stack.append((value, (*path, key)))
         elif isinstance(node, list):
             stack.extend((value, (*path, i)) for i, value in enumerate(node))
-        elif isinstance(node, str):
-            match = FORBIDDEN_CHARACTERS.search(node)
-            if match:
-                record, field = locate(document, list(path))
-                problems.append(
-                    ImportProblem(
-                        source,
-                        record,
-                        field,
-                        _(
-                            "Der Text enthält ein unzulässiges Steuerzeichen (U+%(code)04X); erlaubt sind "
-                            "Tabulator und Zeilenumbruch"
-                        )
-                        % {"code": ord(match.group())},
-                    )
-                )
+        elif isinstance(node, str) and (match := FORBIDDEN_CHARACTERS.search(node)):
+            message = _(
+                "Der Text enthält ein unzulässiges Steuerzeichen (U+%(code)04X); erlaubt sind Tabulator und Zeilenumbruch"
+            )
+            problems.append(problem_at(source, document, path, message % {"code": ord(match.group())}))
     return sorted(set(problems)), too_deep
 
 
