@@ -1,6 +1,7 @@
 # Two commands: `make run` serves the site, `make test` runs the whole suite.
 # Both set everything up first (venv, dependencies, database, reference and demo data).
-# `make serve` runs the production configuration (gunicorn, production settings) on this machine.
+# `make serve` runs the production configuration (gunicorn, production settings, the background
+# worker and hourly maintenance) on this machine.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -50,7 +51,9 @@ _serve: export DJANGO_SETTINGS_MODULE := cms.settings.production
 _serve: export PLAIN_HTTP_LOOPBACK := 1
 _serve: setup
 	$(PY) manage.py collectstatic --noinput -v0
-	PORT=$(PORT) exec $(BIN)/gunicorn --config cms/gunicorn.conf.py
+	@# gunicorn beside the background worker (`db_worker`) and `manage.py maintenance` every
+	@# MAINTENANCE_INTERVAL seconds (default 3600); scripts/serve.py stops them together.
+	PORT=$(PORT) exec $(PY) scripts/serve.py
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
@@ -77,8 +80,10 @@ test: $(BIN)/.installed node_modules/.installed lint
 	fi; \
 	[ $$sqlite_rc -eq 0 ] && [ $$pg_rc -eq 0 ]
 
-# Search benchmark (10k/100k synthetic documents, engine, JSON API, Wagtail baseline);
-# writes bench/results.json and bench/results.md. Quick smoke run: $(PY) bench/run.py --quick
+# Search benchmark (10k/100k synthetic documents, engine, JSON API, Wagtail baseline), then the
+# operator and visitor phases (import_content, search_rebuild, load on gunicorn as `make serve`
+# runs it and on runserver), within 15 minutes; writes bench/results.json and bench/results.md.
+# Quick smoke run: $(PY) bench/run.py --quick
 bench: $(BIN)/.installed
 	$(PY) bench/run.py
 

@@ -322,6 +322,8 @@ STATUS_WEIGHTS = {
     "abgebrochen": 5,
 }
 BUDGET_WEIGHTS = {"": 15, "bis-50k": 30, "50k-250k": 30, "250k-1mio": 17, "ueber-1mio": 8}
+# One amount in euros per budget band, for pages built from documents (baseline pages, exchange files).
+BUDGET_AMOUNTS = {"bis-50k": 30_000, "50k-250k": 120_000, "250k-1mio": 480_000, "ueber-1mio": 2_400_000}
 YEARS = list(range(2015, 2027))
 YEAR_WEIGHTS = [1, 2, 3, 4, 6, 8, 10, 12, 14, 15, 14, 8]  # growing platform; 2026 only partly
 

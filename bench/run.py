@@ -38,6 +38,17 @@ TARGET_API_P95_MS = 80.0
 TARGET_TAIL_RATIO = 5.0
 TARGET_REBUILD_DOCS_PER_S = 5_000.0
 TARGET_SPEEDUP = 10.0
+TARGET_REBUILD_DB_DOCS_PER_S = 1_000.0  # search_rebuild from the database, at 10,000 pages on SQLite
+TARGET_THINK_P95_MS = 250.0
+TARGET_THINK_P99_MS = 500.0
+TARGET_SATURATION_RATIO = 5.0  # gunicorn (make serve) against runserver, requests per second
+
+# `make bench` stays within this, on the 2-core machine: the import, the one phase whose length
+# depends on the machine's speed, gets what the other phases leave of it (see ``import_budget``).
+TOTAL_BUDGET_S = 15 * 60
+# The Wagtail baseline creates one page per document and the operator phases a site; neither
+# belongs in the engine runs above this size (``--sizes 1000000`` writes results-1m.json).
+MAX_SITE_SIZE = 100_000
 
 # The baseline is what the issue names: Wagtail's ``.search()`` plus ``.facet()`` per facet.
 # ``.facet(field)`` needs an ``index.FilterField`` on the model, so the benchmark declares
@@ -83,7 +94,62 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--output", type=Path, default=None, help="directory for results.json/.md (default: bench/; none in --quick)"
     )
     parser.add_argument("--keep-workdir", action="store_true", help="keep the temporary DATA_DIR")
+    site = parser.add_argument_group("operator and visitor phases (bench/site.py)")
+    site.add_argument("--skip-site", action="store_true", help="no import, search_rebuild and load phases")
+    site.add_argument("--site-items", type=int, default=None, help="content records in the exchange file (10000)")
+    site.add_argument("--import-budget", type=float, default=None, help="seconds for import_content at most (240)")
+    site.add_argument("--visitors", type=int, default=None, help="visitors who wait between requests (100)")
+    site.add_argument("--load-duration", type=float, default=None, help="seconds of the waiting visitors (60)")
+    site.add_argument("--concurrency", type=int, default=None, help="parallel visitors without waiting (16)")
+    site.add_argument("--saturation-duration", type=float, default=None, help="seconds per server (30)")
     return parser.parse_args(argv)
+
+
+def site_config(args: argparse.Namespace, seed: int):
+    """The operator phases' sizes: the defaults of ``SiteConfig``, a small set for ``--quick``,
+    each overridable on the command line."""
+    from bench.site import SiteConfig
+
+    config = SiteConfig(seed=seed)
+    if args.quick:
+        config = SiteConfig(
+            items=300,
+            import_budget_s=60.0,
+            rebuild_runs=1,
+            visitors=20,
+            think_duration_s=10.0,
+            saturation_duration_s=5.0,
+            warmup_s=2.0,
+            publish_samples=2,
+            seed=seed,
+        )
+    for name, value in (
+        ("items", args.site_items),
+        ("import_budget_s", args.import_budget),
+        ("visitors", args.visitors),
+        ("think_duration_s", args.load_duration),
+        ("concurrency", args.concurrency),
+        ("saturation_duration_s", args.saturation_duration),
+    ):
+        if value is not None:
+            setattr(config, name, value)
+    if args.saturation_duration is not None:
+        config.warmup_s = min(config.warmup_s, args.saturation_duration)
+    return config
+
+
+def import_budget(config, elapsed_s: float) -> tuple[float, float]:
+    """Seconds the import may take: its own budget, or less if the phases before it ran long, so
+    that the whole run stays within ``TOTAL_BUDGET_S``. What the phases after the import need is
+    reserved from their fixed durations plus set-up, rebuild and server starts (measured on the
+    2-core machine). Never below 30 s: at least the first file is imported."""
+    after_import = (
+        150  # set-up, exchange file, search_rebuild runs, server starts, publishing
+        + config.think_duration_s
+        + 2 * (config.warmup_s + config.saturation_duration_s)
+    )
+    left = TOTAL_BUDGET_S - elapsed_s - after_import
+    return max(30.0, min(config.import_budget_s, left)), after_import
 
 
 def setup_django(data_dir: Path, engine_kind: str) -> None:
@@ -412,9 +478,6 @@ def _municipality(ags: str):
     )
 
 
-BUDGET_AMOUNTS = {"bis-50k": 30_000, "50k-250k": 120_000, "250k-1mio": 480_000, "ueber-1mio": 2_400_000}
-
-
 def build_wagtail_pages(docs: list[dict[str, Any]]) -> dict[str, Any]:
     """``len(docs)`` live ProjectPages under one MunicipalityPage, created in bulk.
 
@@ -439,7 +502,7 @@ def build_wagtail_pages(docs: list[dict[str, Any]]) -> dict[str, Any]:
     from wagtail.models import Page
     from wagtail.search.models import IndexEntry
 
-    from bench.corpus import slugify
+    from bench.corpus import BUDGET_AMOUNTS, slugify
     from cms.core.site_setup import ensure_site_structure, section
     from cms.projects.models import MunicipalityPage, ProjectPage, ProjectPageTag, ProjectStatus
     from registry.models import ActionField, Guideline, LeitbildAttribute, Recommendation
@@ -913,7 +976,45 @@ def evaluate_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                 factor,
                 factor >= TARGET_SPEEDUP,
             )
+    site_targets(results, add)
     return targets
+
+
+def site_targets(results: dict[str, Any], add: Callable[[str, str, float | None, bool | None], None]) -> None:
+    """The operator and visitor targets of issue 12 (import has none: its rate is reported)."""
+    rebuild = results.get("rebuild_db")
+    if rebuild:
+        rate = rebuild["docs_per_s"]
+        add(
+            f"search_rebuild aus der Datenbank ({rebuild['documents']:,} Seiten, Ziel gilt bei 10.000)",
+            f">= {TARGET_REBUILD_DB_DOCS_PER_S:,.0f} Dok./s",
+            rate,
+            rate is not None and rate >= TARGET_REBUILD_DB_DOCS_PER_S,
+        )
+    load = results.get("load")
+    if load:
+        think = load["think"]
+        visitors = f"{think['visitors']} Besucher mit {think['think_s']:g} s Wartezeit"
+        add(f"Fehler, {visitors}", "0", think["errors"], think["errors"] == 0)
+        add(
+            f"p95, {visitors}",
+            f"<= {TARGET_THINK_P95_MS:.0f} ms",
+            think["p95_ms"],
+            think["p95_ms"] <= TARGET_THINK_P95_MS,
+        )
+        add(
+            f"p99, {visitors}",
+            f"<= {TARGET_THINK_P99_MS:.0f} ms",
+            think["p99_ms"],
+            think["p99_ms"] <= TARGET_THINK_P99_MS,
+        )
+        ratio = load["saturation"]["ratio"]
+        add(
+            f"Sättigung gunicorn/runserver ({load['saturation']['concurrency']} parallel, Anfragen/s)",
+            f">= {TARGET_SATURATION_RATIO:.0f}x",
+            ratio,
+            ratio is not None and ratio >= TARGET_SATURATION_RATIO,
+        )
 
 
 def _ms(stats: dict[str, Any]) -> str:
@@ -1059,6 +1160,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                 )
                 + ".",
             ]
+    lines += render_site(results)
     lines += ["", "## Ziele", "", "| Ziel | Messwert | Vorgabe | erfüllt |", "|---|---:|---|---|"]
     for t in results["targets"]:
         value = t["measured"]
@@ -1073,6 +1175,52 @@ def render_markdown(results: dict[str, Any]) -> str:
             + ".",
         ]
     return "\n".join(lines) + "\n"
+
+
+def render_site(results: dict[str, Any]) -> list[str]:
+    """The operator and visitor phases as a table (nothing if they did not run)."""
+    imp, rebuild, load = results.get("import"), results.get("rebuild_db"), results.get("load")
+    if not (imp and rebuild and load):
+        return []
+    think, sat = load["think"], load["saturation"]
+    g, r = sat["gunicorn"], sat["runserver"]
+    publish = results.get("publish") or {}
+    counts = ", ".join(f"{k} {v:,}" for k, v in imp["counts"].items())
+    reached = (
+        f"{imp['items']:,} von {imp['target_items']:,} Inhalten"
+        if not imp["reached_target"]
+        else f"alle {imp['items']:,} Inhalte"
+    )
+    lines = [
+        "",
+        "## Betrieb: Import, Neuaufbau aus der Datenbank, Last",
+        "",
+        f"Eigene Site (Produktionseinstellungen, SQLite, eingebettete Suche), Seiten über `import_content` aus "
+        f"einer erzeugten Austauschdatei ({reached} im Zeitbudget von {imp['budget_s']:.0f} s; {counts}). "
+        f"Server wie `make serve` (`scripts/serve.py`): gunicorn mit `cms/gunicorn.conf.py` "
+        f"({load['server']['web_concurrency']} Prozesse × {load['server']['gunicorn_threads']} Threads), "
+        f"Hintergrund-Worker, Wartung beim Start. {load['note']}",
+        "",
+        "| Messung | Wert |",
+        "|---|---:|",
+        f"| `import_content` (Inhalte/s; Seiten/s mit Kommunen) | {imp['items_per_s']:,.1f} ({imp['pages_per_s']:,.1f}) |",
+        f"| `search_rebuild` aus der Datenbank ({rebuild['documents']:,} Dok.; Dok./s) | {rebuild['docs_per_s']:,.0f} |",
+        f"| {think['visitors']} Besucher, {think['think_s']:g} s Wartezeit, {think['duration_s']:.0f} s: Anfragen, "
+        f"Fehler | {think['requests']:,}, {think['errors']} |",
+        f"| dieselben: p50 / p95 / p99 (ms) | {think['p50_ms']:.0f} / {think['p95_ms']:.0f} / {think['p99_ms']:.0f} |",
+        f"| Sättigung, {sat['concurrency']} parallel ohne Wartezeit: gunicorn (Anfragen/s; p95 ms; Fehler) | "
+        f"{g['rps']:,.1f}; {g['p95_ms']:.0f}; {g['errors']} |",
+        f"| dieselbe Last gegen `runserver --noreload` (Anfragen/s; p95 ms; Fehler) | "
+        f"{r['rps']:,.1f}; {r['p95_ms']:.0f}; {r['errors']} |",
+        f"| Verhältnis gunicorn / runserver | {sat['ratio']} |",
+        f"| Veröffentlicht → über die JSON-API auffindbar (Median, ms; {len(publish.get('samples', []))} Messungen) | "
+        f"{results.get('publish_to_searchable_ms')} |",
+        "",
+        "Systemlast (1/5/15 min) vor und nach der Last mit Wartezeit: "
+        f"{think['loadavg_before']} → {think['loadavg_after']}; Sättigung gunicorn {g['loadavg_before']} → "
+        f"{g['loadavg_after']}, runserver {r['loadavg_before']} → {r['loadavg_after']}.",
+    ]
+    return lines
 
 
 def _strip_private(value: Any) -> Any:
@@ -1261,6 +1409,7 @@ def run_size(args, size: int, seed: int, queries: list, rounds: dict[str, int], 
         "docs_per_s_max": round(size / min(samples), 1),
         "segments": engine.stats().get("segments"),
     }
+    run["index_bytes"] = index_bytes(engine.stats())
     print(
         f"    Neuaufbau: Median {rebuild_s:.2f} s, {size / rebuild_s:,.0f} Dok./s "
         f"(Läufe: {', '.join(f'{size / s:,.0f}' for s in samples)} Dok./s)",
@@ -1293,13 +1442,38 @@ def run_size(args, size: int, seed: int, queries: list, rounds: dict[str, int], 
         run["profile"] = profile_engine(engine, queries)
     if args.engine == "elasticsearch":
         engine.clear()
+    run["peak_rss_mb"] = peak_rss_mb()
     return run, baseline
+
+
+def index_bytes(stats: dict[str, Any]) -> int | None:
+    """Size on disk of the live index generation (the embedded engine's ``path``/``generation``;
+    None for an engine without files here, Elasticsearch)."""
+    if not stats.get("path") or not stats.get("generation"):
+        return None
+    directory = Path(stats["path"]) / stats["generation"]
+    return sum(f.stat().st_size for f in directory.rglob("*") if f.is_file())
+
+
+def peak_rss_mb() -> float:
+    """The benchmark process's peak resident memory so far (``ru_maxrss``, KiB on Linux): it only
+    grows, so per size it is the peak up to and including that size (corpus, rebuild, searches)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _facet_names() -> list[str]:
     from search.facets import FACETS
 
     return [f.name for f in FACETS]
+
+
+def results_name(sizes: list[int]) -> str:
+    """``results`` for the usual sizes; a run at a million documents or more (``--sizes 1000000``)
+    writes ``results-1m`` beside it, so that the default results stay those of `make bench`."""
+    largest = max(sizes)
+    return f"results-{largest // 1_000_000}m" if largest >= 1_000_000 else "results"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1311,13 +1485,20 @@ def main(argv: list[str] | None = None) -> int:
         "engine": args.rounds or (1 if args.quick else 5),
         "api": max(1, (args.rounds or (1 if args.quick else 5)) * 3 // 5),
         "baseline": 1 if args.quick else 2,
-        "rebuild": 1 if args.quick else 3,
+        # A rebuild of a million documents takes minutes: one run, as for --quick.
+        "rebuild": 1 if args.quick or max(sizes) >= 1_000_000 else 3,
     }
     output = args.output if args.output else (None if args.quick else BENCH_DIR)
     workdir = Path(tempfile.mkdtemp(prefix="smartcity-bench-"))
     try:
         print(f"Arbeitsverzeichnis {workdir}", flush=True)
         setup_django(workdir, args.engine)
+        run_site_phases = not args.skip_site and max(sizes) <= MAX_SITE_SIZE
+        if run_site_phases:
+            from bench.site import snapshot_database
+
+            # The freshly migrated database, before the baseline adds its pages: the site starts from it.
+            snapshot_database(workdir / "db.sqlite3", workdir / "site-base.sqlite3")
         from bench import corpus
 
         seed = args.seed if args.seed is not None else corpus.DEFAULT_SEED
@@ -1344,10 +1525,25 @@ def main(argv: list[str] | None = None) -> int:
             "runs": {},
         }
         for i, size in enumerate(sizes):
-            run, baseline = run_size(args, size, seed, queries, rounds, workdir, i == 0 and not args.skip_baseline)
+            with_baseline = i == 0 and not args.skip_baseline and size <= MAX_SITE_SIZE
+            run, baseline = run_size(args, size, seed, queries, rounds, workdir, with_baseline)
             results["runs"][str(size)] = run
             if baseline:
                 results["baseline"] = baseline
+        if run_site_phases:
+            from bench.corpus import query_mix
+            from bench.site import run_site
+
+            config = site_config(args, seed)
+            budget, reserved = import_budget(config, time.perf_counter() - wall_started)
+            config.import_budget_s = budget
+            # Every visitor request draws from the full mix, also in --quick.
+            results |= run_site(config, workdir, workdir / "site-base.sqlite3", query_mix(), args.engine)
+            results["import"]["budget_note"] = (
+                f"Zeitbudget {budget:.0f} s: höchstens {TOTAL_BUDGET_S} s für den ganzen Lauf, abzüglich der "
+                f"{time.perf_counter() - wall_started - results['import']['seconds']:.0f} s der übrigen Phasen "
+                f"(vorab reserviert: {reserved:.0f} s für die Phasen nach dem Import)"
+            )
         largest = results["runs"][str(max(sizes))]
         slow = sorted(
             (
@@ -1366,11 +1562,12 @@ def main(argv: list[str] | None = None) -> int:
         print(markdown)
         if output:
             output.mkdir(parents=True, exist_ok=True)
-            (output / "results.json").write_text(
+            name = results_name(sizes)
+            (output / f"{name}.json").write_text(
                 json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
             )
-            (output / "results.md").write_text(markdown, encoding="utf-8")
-            print(f"Geschrieben: {output / 'results.json'}, {output / 'results.md'}")
+            (output / f"{name}.md").write_text(markdown, encoding="utf-8")
+            print(f"Geschrieben: {output / f'{name}.json'}, {output / f'{name}.md'}")
     finally:
         if args.keep_workdir:
             print(f"Arbeitsverzeichnis bleibt: {workdir}")

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path, register_converter
@@ -9,6 +11,7 @@ from cms.accounts import throttling
 from cms.core import views as core_views
 from cms.core.converters import IdConverter
 from cms.core.documents import serve_document
+from cms.core.sitemaps import robots_txt, sitemap
 
 # ``<id:…>``: every integer id in the site's own URLs; registered before the includes below use it.
 register_converter(IdConverter, "id")
@@ -33,11 +36,23 @@ urlpatterns = [
     path("zugang/", include("cms.access.urls")),
     path("kontakt/", include("cms.contact.urls")),
     path("nachnutzen/", include("cms.replication.urls")),
+    path("sitemap.xml", sitemap, name="sitemap"),
+    path("robots.txt", robots_txt, name="robots_txt"),
 ]
 
 if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+elif getattr(settings, "PLAIN_HTTP_LOOPBACK", False):
+    from django.views.static import serve as serve_file
+
+    # `make serve` has no nginx in front, so it serves the image renditions the pages show itself,
+    # exactly what deploy/nginx/smartcity.conf serves in a real installation: /media/images/ only,
+    # never original images or documents (those go through /dokumente/ and its access checks).
+    urlpatterns += [
+        # The folder itself is the document root, so that no "../" can leave it.
+        re_path(r"^media/images/(?P<path>.+)$", serve_file, {"document_root": Path(settings.MEDIA_ROOT) / "images"}),
+    ]
 
 urlpatterns += [path("", include(wagtail_urls))]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q, QuerySet
 
 from cms.core.converters import is_ascii_number
+from cms.core.pagecache import has_session
 from cms.projects.models import ProjectPage
 from registry.comparability import COMPONENT_LABELS, WEIGHTS, Comparison, Profile, explain, score
 from registry.models import Municipality
@@ -50,9 +51,19 @@ def label(m: Municipality) -> str:
 # ----------------------------------------------------------------- session
 
 
+def remembered_ags(request) -> str | None:
+    """The AGS remembered in the session, unchecked; None without touching the session if there is none.
+
+    A visitor without a session cookie has nothing remembered, and leaving the session alone keeps
+    their pages (``/suche/``, ``/karte/``) the same for all of them, so they can be cached
+    (cms.core.pagecache).
+    """
+    return request.session.get(SESSION_KEY) if has_session(request) else None
+
+
 def remembered(request) -> Municipality | None:
     """The municipality remembered in the session; a stale key (e.g. after a merger) is dropped."""
-    ags = request.session.get(SESSION_KEY)
+    ags = remembered_ags(request)
     if not ags:
         return None
     municipality = get_municipality(str(ags))

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from registry.comparability import (
     COMPARABLE_THRESHOLD,
@@ -86,7 +86,7 @@ def forget(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(_next_url(request) or reverse("comparable_picker"))
 
 
-@require_GET
+@require_safe
 def api_municipalities(request: HttpRequest) -> JsonResponse:
     """Autocomplete: up to 15 municipalities for ``q`` (a name or the start of an AGS)."""
     raw = request.GET.get("q", "")
@@ -133,7 +133,7 @@ def _method() -> list[dict]:
     return [{"label": COMPONENT_LABELS[key], "points": f"{WEIGHTS[key]:g}", "rule": rules[key]} for key in WEIGHTS]
 
 
-@require_GET
+@require_safe
 def projects_for(request: HttpRequest, ags: str) -> HttpResponse:
     """ "Projekte für <Name>": live, public projects ranked by how comparable their lead municipality is."""
     municipality = comparable.get_municipality(ags)
@@ -145,7 +145,7 @@ def projects_for(request: HttpRequest, ags: str) -> HttpResponse:
         if chosen.ags != municipality.ags:
             return redirect("comparable_projects", chosen.ags)
     ranked, compared = comparable.rank_projects(municipality)
-    remembered = request.session.get(comparable.SESSION_KEY)
+    remembered = comparable.remembered_ags(request)
     return render(
         request,
         "comparable/projects_for.html",

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from registry.loaders import STATE_NAMES
 from registry.models import Municipality
@@ -163,7 +163,7 @@ def map_data(search_request: SearchRequest, engine=None) -> MapData:
     return MapData(first, total, municipalities, unplaced, truncated=total > len(unique) and not first.degraded)
 
 
-@require_GET
+@require_safe
 def api_map(request: HttpRequest) -> JsonResponse:
     try:
         search_request = map_request(request.GET)
@@ -219,7 +219,7 @@ def _by_state(municipalities: list[dict]) -> list[dict]:
     return groups
 
 
-@require_GET
+@require_safe
 @allow_map_tiles
 def project_map(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] = {}
@@ -267,6 +267,6 @@ def project_map(request: HttpRequest) -> HttpResponse:
 # -- coverage -------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def coverage_page(request: HttpRequest) -> HttpResponse:
     return render(request, "coverage/coverage.html", {"coverage": coverage()})

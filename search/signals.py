@@ -8,6 +8,7 @@ from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.projects.models import ProjectAdaptation, ProjectPage
+from cms.projects.signals import pdf_text_extracted
 
 from .models import IndexTask
 from .sync import enqueue, enqueue_page
@@ -37,6 +38,12 @@ def on_lineage_removed(sender, instance: ProjectAdaptation, **kwargs) -> None:
     # A link dropped when its project is published, or deleted with either project: the source's
     # reuse count may change (if the source itself is gone, its later delete task wins).
     enqueue([instance.source_id], IndexTask.Action.INDEX)
+
+
+@receiver(pdf_text_extracted)
+def on_pdf_text_extracted(sender, instance: Page, **kwargs) -> None:
+    # The background task wrote the report's PDF text after its publish was indexed.
+    enqueue_page(instance, IndexTask.Action.INDEX, with_descendants=False)
 
 
 @receiver(post_page_move)

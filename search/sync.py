@@ -1,8 +1,11 @@
 """Keep the search index in step with publishing, through the outbox.
 
 Signal handlers only write ``IndexTask`` rows, inside the editor's transaction; after the
-commit ``drain`` applies all pending rows to the engine. A failing engine leaves the rows
-pending and logs a warning: publishing never fails because of search. So does a lost index:
+commit a background task (``drain_task``, on the "background" task backend) applies all pending
+rows to the engine, so a publish does not wait for the index (its lock, a slow Elasticsearch).
+The outbox stays the truth: a task that is lost or fails leaves rows pending, which the next
+drain applies, or ``manage.py maintenance`` (hourly) or ``search_sync``. A failing engine leaves
+the rows pending and logs a warning: publishing never fails because of search. So does a lost index:
 the engine does not start a new one for the few documents of a publish (it would look
 healthy while missing everything else); the rows wait for ``search_rebuild``.
 
@@ -16,10 +19,16 @@ from __future__ import annotations
 import logging
 import threading
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django_tasks import task as background_task
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 from wagtail.models import Page
+
+from cms.core import pagecache
 
 from . import health
 from .documents import document_for
@@ -41,7 +50,9 @@ def enqueue(page_ids: list[int], action: str) -> None:
         return
     IndexTask.objects.bulk_create([IndexTask(page_id=pk, action=action) for pk in page_ids])
     health.forget()  # the number of indexable pages may change (again after the commit, in drain)
-    transaction.on_commit(drain)
+    # robust: the rows are committed; if queuing the drain fails, it is logged and the next
+    # drain or `manage.py maintenance` applies them. Publishing never fails because of search.
+    transaction.on_commit(queue_drain, robust=True)
 
 
 def enqueue_page(page: Page, action: str, with_descendants: bool = True) -> None:
@@ -57,18 +68,45 @@ def retry_parked() -> int:
     return IndexTask.objects.parked().update(parked_at=None)
 
 
+@background_task(backend=settings.BACKGROUND_TASKS)
+def drain_task() -> int:
+    """``drain`` as a background task: run by the worker in production, at once in dev and tests."""
+    return drain()
+
+
+def queue_drain() -> None:
+    """Ask the background worker to drain the outbox, unless a drain is already waiting for it.
+
+    Runs after the commit of the rows. A drain task that no worker has claimed yet will read the
+    outbox after this commit, so it covers these rows too: an import publishing thousands of
+    pages leaves one waiting task, not thousands. One that is already running may have read the
+    outbox before, so it does not count.
+    """
+    backend = drain_task.get_backend()
+    if (
+        isinstance(backend, DatabaseBackend)
+        and DBTaskResult.objects.ready().filter(backend_name=backend.alias, task_path=drain_task.module_path).exists()
+    ):
+        return
+    drain_task.enqueue()
+
+
 def drain(engine=None) -> int:
     """Apply pending tasks to the engine; returns how many were applied (0 if the engine failed)."""
     health.forget()  # the pages changed: count them again before judging the index complete
     if not _drain_lock.acquire(blocking=False):
         return 0  # another thread of this process is draining; it will see our rows
     try:
-        return _drain(engine)
+        applied = _drain(engine)
     except Exception:  # noqa: BLE001 - publishing must never fail because of the index
         logger.exception("Index-Postausgang konnte nicht verarbeitet werden; die Aufträge bleiben offen")
         return 0
     finally:
         _drain_lock.release()
+    if applied:
+        # Cached pages show what the index says (search, map, similar projects): now outdated.
+        pagecache.schedule_invalidation()
+    return applied
 
 
 def _drain(engine) -> int:

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from registry.models import Guideline
 
@@ -85,7 +85,7 @@ def with_remembered_kommune(request: HttpRequest):
     return params
 
 
-@require_GET
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     try:
         search_request = parse_request(with_remembered_kommune(request))
@@ -154,7 +154,7 @@ def json_errors(errors: dict[str, str]) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 def api_search(request: HttpRequest) -> JsonResponse:
     try:
         search_request = parse_request(request.GET)
@@ -194,7 +194,7 @@ def api_search(request: HttpRequest) -> JsonResponse:
     )
 
 
-@require_GET
+@require_safe
 def api_suggest(request: HttpRequest) -> JsonResponse:
     try:
         search_request = parse_request({"q": [request.GET.get("q", "")]})

@@ -49,6 +49,33 @@ def test_import_creates_published_pages_with_all_fields(site, exchange_dir):
     assert GuidePage.objects.get().example_projects.get().project.specific == project
 
 
+def _references() -> set[tuple]:
+    from wagtail.models import ReferenceIndex
+
+    return set(
+        ReferenceIndex.objects.values_list(
+            "content_type_id", "object_id", "to_content_type_id", "to_object_id", "model_path", "content_path"
+        )
+    )
+
+
+def test_import_leaves_the_reference_index_as_a_full_rebuild_would(site, exchange_dir):
+    """The import updates Wagtail's reference index once per saved object at the end instead of on
+    every save; the result must be what Wagtail's own rebuild computes from the same pages."""
+    import_files([write_bundle(exchange_dir, bundle())])
+    data = bundle()
+    data["municipalities"][0]["projects"][0]["documents"] = []  # an update drops a reference
+    import_files([write_bundle(exchange_dir, data)])
+    imported = _references()
+    project = ProjectPage.objects.get(external_id="projekt-test-laternen")
+    guide = GuidePage.objects.get()
+    assert any(row[1] == str(guide.pk) and row[3] == str(project.pk) for row in imported)
+    assert any(row[1] == str(project.pk) and "gallery_images" in row[4] for row in imported)
+    assert not any(row[1] == str(project.pk) and "attachments" in row[4] for row in imported)
+    call_command("rebuild_references_index", verbosity=0)
+    assert _references() == imported
+
+
 def test_reimport_updates_and_never_duplicates(site, exchange_dir):
     path = write_bundle(exchange_dir, bundle())
     import_files([path])

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from cms.core.text import without_control_characters
 
@@ -64,12 +64,12 @@ def request_access(request: HttpRequest) -> HttpResponse:
     return render(request, "access/request_form.html", {"form": form}, status=200)
 
 
-@require_GET
+@require_safe
 def thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "access/thanks.html")
 
 
-@require_GET
+@require_safe
 def municipality_lookup(request: HttpRequest) -> JsonResponse:
     """Up to 20 matches for the datalist; public data from the registry, so cacheable."""
     query = without_control_characters(request.GET.get("q", "")).strip()[:100]

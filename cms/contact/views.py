@@ -82,10 +82,15 @@ def _rate_limited(request: HttpRequest, project: ProjectPage, limit: RateLimit, 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def project_contact(request: HttpRequest, page_id: int) -> HttpResponse:
-    """POST a message for the project's contact person; GET just leads to the form on the project page."""
+    """The relay form of a project (GET) and sending it (POST).
+
+    The form has a page of its own rather than a place on the project page: its CSRF token is
+    per visitor, and the project page stays cacheable without it (cms.core.pagecache). Never
+    cached itself (``never_cache``, and the token sets a cookie).
+    """
     project = relay_target(page_id)
     if request.method != "POST":
-        return redirect(project_anchor_url(project, request))
+        return _form_page(request, project, ContactRelayForm())
 
     client = client_identity(request)
     per_client, per_project = client_limit(), project_limit()

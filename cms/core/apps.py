@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,3 +8,9 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Website")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import pagecache
+
+        pagecache.connect_signals()
+        post_migrate.connect(pagecache.on_migrate, sender=self)

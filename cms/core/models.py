@@ -140,3 +140,31 @@ class DataSourcesPage(StandardPage):
         context["attribution"] = data_attribution()
         context["municipality_count"] = Municipality.objects.count()
         return context
+
+
+class MaintenanceRun(models.Model):
+    """One run of `manage.py maintenance`: when it ran and what it did.
+
+    The command lives in operations/, above search/, because it replays the search outbox. Its
+    record lives here, in the lowest layer that suits it, because `search_status` (search/) shows
+    when maintenance last ran and layers import only downward: search/ may read this model, but
+    never anything in operations/. The record holds only numbers and the German summary the
+    command printed, nothing that would tie this layer to the ones above.
+    """
+
+    started_at = models.DateTimeField(_("begonnen"))
+    finished_at = models.DateTimeField(_("beendet"), db_index=True)
+    results = models.JSONField(_("Ergebnisse"), default=dict)
+    summary = models.TextField(_("Zusammenfassung"))
+
+    class Meta:
+        ordering = ["-finished_at"]
+        verbose_name = _("Wartungslauf")
+        verbose_name_plural = _("Wartungsläufe")
+
+    def __str__(self) -> str:
+        return f"{self.finished_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def last(cls) -> MaintenanceRun | None:
+        return cls.objects.order_by("-finished_at").first()

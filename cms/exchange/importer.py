@@ -29,7 +29,8 @@ from django.utils.translation import gettext as _
 from PIL import Image as PILImage
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page
+from wagtail.models import Page, ReferenceIndex
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from cms.core.sanitize import sanitize_instance
 from cms.core.site_setup import ensure_site_structure, section
@@ -284,6 +285,8 @@ class Writer:
         self.stats = stats
         self.problems: list[ImportProblem] = []
         self.lineage: list[tuple[str, int, dict]] = []  # (source file, project page id, record) for phase 2
+        # What this import saved, for one reference-index update per object at the end (``update_references``).
+        self.written: dict[type, set[int]] = {}
         self.source = ""
         self.base_dir = Path(".")
         self.terms = {
@@ -295,6 +298,25 @@ class Writer:
         }
 
     # -- helpers -------------------------------------------------------------------------
+    def _wrote(self, instance) -> None:
+        self.written.setdefault(type(instance), set()).add(instance.pk)
+
+    def update_references(self) -> None:
+        """Wagtail's reference index ("usage" in the admin) for everything this import saved, once per object.
+
+        Wagtail updates the index on every save, and creating a published page saves it three times
+        (``add_child``, ``save_revision``, ``publish``), a republished lineage page once more; the
+        writes run under ``disable_reference_index_auto_update``, and this brings the index to the
+        state the last of those updates would have left, read from the database like Wagtail's task.
+        """
+        for model, pks in self.written.items():
+            if not ReferenceIndex.is_indexed(model):
+                continue
+            ordered = sorted(pks)
+            for start in range(0, len(ordered), 500):
+                for instance in model.objects.filter(pk__in=ordered[start : start + 500]):
+                    ReferenceIndex.create_or_update_for_object(instance)
+
     def _terms(self, kind: str, codes: list[str]) -> list:
         return [self.terms[kind][code] for code in codes]
 
@@ -316,6 +338,7 @@ class Writer:
         doc.file.save(Path(ref["file"]).name, ContentFile(content), save=False)
         doc._set_document_file_metadata()
         doc.save()
+        self._wrote(doc)
         return doc
 
     def image(self, ref: dict):
@@ -332,6 +355,7 @@ class Writer:
         image.width, image.height = width, height
         image._set_image_file_metadata()
         image.save()
+        self._wrote(image)
         return image
 
     def _upsert(self, model: type[Page], record: dict, parent: Page, kind: str, assign) -> Page | None:
@@ -362,6 +386,7 @@ class Writer:
                     self.problems.append(ImportProblem(self.source, record["id"], target, message))
             return None
         self.stats.count(kind, created)
+        self._wrote(page)
         return page
 
     def _warn_about_removed_markup(self, record: dict, page: Page) -> None:
@@ -616,19 +641,25 @@ def _import_files(paths: list[Path]) -> ImportStats:
         ensure_site_structure()
         kommunen, wissen = section("kommunen"), section("wissen")
         writer = Writer(stats)
-        # Projects first across all files: guides may link to projects from another file.
-        for bundle in bundles:
-            writer.source, writer.base_dir = bundle.source, bundle.base_dir
-            for record in bundle.data.get("municipalities", []):
-                writer.municipality(record, kommunen)
-        # Then lineage, which may point forward to a project written after the one that names it.
-        writer.link_adaptations()
-        for bundle in bundles:
-            writer.source, writer.base_dir = bundle.source, bundle.base_dir
-            for record in bundle.data.get("checklists", []):
-                writer.checklist(record, wissen)
-            for record in bundle.data.get("guides", []):
-                writer.guide(record, wissen)
+        with disable_reference_index_auto_update():
+            _write(writer, bundles, kommunen, wissen)
         if writer.problems:
             raise ImportFailed(sorted(writer.problems))
+        writer.update_references()
     return stats
+
+
+def _write(writer: Writer, bundles: list[Bundle], kommunen: Page, wissen: Page) -> None:
+    # Projects first across all files: guides may link to projects from another file.
+    for bundle in bundles:
+        writer.source, writer.base_dir = bundle.source, bundle.base_dir
+        for record in bundle.data.get("municipalities", []):
+            writer.municipality(record, kommunen)
+    # Then lineage, which may point forward to a project written after the one that names it.
+    writer.link_adaptations()
+    for bundle in bundles:
+        writer.source, writer.base_dir = bundle.source, bundle.base_dir
+        for record in bundle.data.get("checklists", []):
+            writer.checklist(record, wissen)
+        for record in bundle.data.get("guides", []):
+            writer.guide(record, wissen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from io import BytesIO
 
 from django import forms
@@ -591,6 +592,19 @@ class ProjectAttachment(Orderable):
     panels = [FieldPanel("document"), FieldPanel("title")]
 
 
+def pdf_fingerprint(document) -> str:
+    """Which file a report's ``pdf_text`` was extracted from ("" for none).
+
+    Document id, stored file name, size and hash, all read from the document's row: no file is
+    opened. A new file uploaded into the same document gets a new name from the storage (it never
+    overwrites), so the fingerprint changes with the file, not with the document's title or tags.
+    """
+    if document is None:
+        return ""
+    source = f"{document.pk}\n{document.file.name}\n{document.file_size or ''}\n{document.file_hash}"
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
 def extract_pdf_text(document) -> str:
     """Text of a PDF, so that search finds words that only appear inside the attached report."""
     from pypdf import PdfReader
@@ -629,6 +643,9 @@ class ReportPage(PlatformPage):
         related_name="+",
     )
     pdf_text = models.TextField(_("Text aus dem PDF"), blank=True, editable=False)
+    # pdf_fingerprint(document) of the file pdf_text was extracted from; "" while it is still to be
+    # extracted (or there is no PDF). See ReportPage.save and cms.projects.tasks.
+    pdf_fingerprint = models.CharField(_("Fingerabdruck des PDF"), max_length=64, blank=True, editable=False)
 
     search_fields = Page.search_fields + [
         index.SearchField("findings", boost=1.5),
@@ -648,8 +665,51 @@ class ReportPage(PlatformPage):
             raise ValidationError({"pdf": _("Bitte wählen Sie eine PDF-Datei.")})
 
     def save(self, *args, **kwargs):
-        self.pdf_text = extract_pdf_text(self.pdf) if self.pdf_id else ""
-        return super().save(*args, **kwargs)
+        """Keep ``pdf_text`` true to the attached PDF without parsing it here.
+
+        Parsing a large PDF took seconds of the editor's request on every save; now the text is
+        extracted by a background task (cms.projects.tasks), and only when the file changed.
+        Saves that do not write ``pdf`` (Wagtail's ``save_revision`` writes only its own fields)
+        leave the text alone.
+        """
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "pdf" not in update_fields:
+            return super().save(*args, **kwargs)
+        needs_extraction = self._settle_pdf_text()
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "pdf_text", "pdf_fingerprint"}
+        result = super().save(*args, **kwargs)
+        if needs_extraction:
+            from cms.projects.tasks import extract_report_pdf_text  # tasks.py imports this module
+
+            # Queued inside the caller's transaction: with the database backend the task row
+            # commits (or rolls back) together with the page.
+            extract_report_pdf_text.enqueue(self.pk)
+        return result
+
+    def _settle_pdf_text(self) -> bool:
+        """Set ``pdf_text`` for the current ``pdf`` where it is known; True if it must be extracted.
+
+        Wagtail publishes a page from its revision, and a revision holds the text (and fingerprint)
+        the page had when the revision was saved: often "" (saved before the task ran) or the text
+        of a file replaced since. The page's row is what the extraction task updates, so it is the
+        one to trust: its text is taken over if it belongs to the same file. Text of another file
+        is dropped, never published with the new one.
+        """
+        current = pdf_fingerprint(self.pdf if self.pdf_id else None)
+        if self.pdf_fingerprint == current and (current or not self.pdf_text):
+            return False
+        if not current:
+            self.pdf_text, self.pdf_fingerprint = "", ""
+            return False
+        stored = (
+            type(self).objects.filter(pk=self.pk).values("pdf_text", "pdf_fingerprint").first() if self.pk else None
+        )
+        if stored is not None and stored["pdf_fingerprint"] == current:
+            self.pdf_text, self.pdf_fingerprint = stored["pdf_text"], current
+            return False
+        self.pdf_text, self.pdf_fingerprint = "", ""
+        return True
 
     @cached_property
     def project(self) -> ProjectPage:

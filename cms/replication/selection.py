@@ -3,7 +3,9 @@
 The municipality comes from the URL (``?kommune=<AGS>``) or from ``request.session["kommune"]``,
 which the "Kommunen wie meine" feature sets. The comparison lives in the URL (``?p=<id>&p=<id>``);
 ``request.session["vergleich"]`` keeps the last selection so that "Zum Vergleich hinzufügen" on
-another project page can add to it.
+another project page can add to it. A visitor without a session has neither, and the session is
+then not touched at all: their pages do not depend on it and can be cached (cms.core.pagecache);
+a visitor with a session gets pages rendered for them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from cms.core.converters import parse_id
+from cms.core.pagecache import has_session
 from registry.models import Municipality
 
 SESSION_KOMMUNE = "kommune"
@@ -52,7 +55,7 @@ def visitor_municipality(request) -> tuple[Municipality | None, bool]:
         if municipality is None:
             raise InvalidKommune(f"Zum Gemeindeschlüssel {ags} ist keine Gemeinde verzeichnet.")
         return municipality, True
-    ags = request.session.get(SESSION_KOMMUNE) if hasattr(request, "session") else None
+    ags = request.session.get(SESSION_KOMMUNE) if has_session(request) else None
     if isinstance(ags, str) and AGS_RE.fullmatch(ags):
         return _municipality(ags), False
     return None, False
@@ -72,7 +75,7 @@ def unique(ids) -> list[int]:
 
 
 def session_selection(request) -> list[int]:
-    raw = request.session.get(SESSION_COMPARE, []) if hasattr(request, "session") else []
+    raw = request.session.get(SESSION_COMPARE, []) if has_session(request) else []
     if not isinstance(raw, list):
         return []
     return unique(v for v in raw if isinstance(v, int) and not isinstance(v, bool) and v > 0)[:MAX_COMPARE]

@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "cms.contact",
     "cms.replication",
     "search",
+    # Above search/ (it imports it): `manage.py maintenance`.
+    "operations",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -67,11 +69,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks_db",
+    "django.contrib.sitemaps",
     "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Anonymous visitors' pages from the "pages" cache (cms/core/pagecache.py). Outside everything
+    # below, so that a stored page keeps the headers they set (Content-Security-Policy too) and the
+    # cookies they set decide whether it may be stored.
+    "cms.core.pagecache.PageCacheMiddleware",
     # Before WhiteNoise, so static files (SVG too) carry the policy as well; see CONTENT_SECURITY_POLICY.
     "cms.core.csp.PathPolicyCSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -114,8 +122,13 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server's reads go on while a command writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
+    # WAL lets the server's reads go on while a command or the background worker writes.
+    # IMMEDIATE: a transaction takes the write lock when it starts, so a second writer (server
+    # and worker under `make serve`) waits for it up to ``timeout`` seconds instead of failing at
+    # once with "database is locked" when its read transaction would have to become a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL;", transaction_mode="IMMEDIATE", timeout=20
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -225,17 +238,52 @@ SEARCH_INDEX_DIR = Path(os.environ.get("SEARCH_INDEX_DIR", DATA_DIR / "search-in
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 ELASTICSEARCH_INDEX_PREFIX = os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "smartcity")
 
+# Background tasks (django-tasks). Two backends, on purpose:
+# * "background" (BACKGROUND_TASKS) carries the project's own tasks, the work an editor must not
+#   wait for: draining the search outbox (search.sync.drain_task) and extracting a report's PDF
+#   text (cms.projects.tasks). In production it is the database backend of django-tasks-db; the
+#   worker (`manage.py db_worker --backend background`, started by `make serve` or the systemd
+#   unit deploy/systemd/smartcity-worker.service) runs them. dev.py and test.py run them
+#   immediately instead, so `make run` and the tests need no worker.
+# * "default" keeps Wagtail's own tasks (reference index, admin search index, image focal points,
+#   file deletion, frontend-cache purge) running immediately, inside the request, as before.
+#   They are small per-object updates whose result the editor expects at once (usage counts,
+#   the admin's search, a purged proxy cache right after publishing); Wagtail queues one per save
+#   of every indexed object, so bulk imports and `setup_demo` would fill the worker's queue with
+#   tens of thousands of rows that it would work off for minutes while serving visitors, and with
+#   the worker stopped the admin itself would go stale. The project's tasks, by contrast, coalesce
+#   (one waiting drain covers every publish) and heal themselves: the outbox and the PDF
+#   fingerprint stay the truth, and `manage.py maintenance` replays what a lost task left undone.
+BACKGROUND_TASKS = "background"
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    BACKGROUND_TASKS: {"BACKEND": "django_tasks_db.DatabaseBackend"},
+}
+
 # Exchange import (cms/exchange): larger JSON files are refused before they are read, so that an
 # import can neither exhaust memory nor produce pages too big to render and search.
 EXCHANGE_MAX_FILE_BYTES = int(os.environ.get("EXCHANGE_MAX_FILE_BYTES", str(20 * 1024 * 1024)))
 
 # Rate limits (access requests, contact relay) must hold across server processes, so the
 # default cache lives in the database; `make run` creates the table.
+# "pages" is the full-page cache for anonymous visitors (cms/core/pagecache.py, README "Seiten-Cache"),
+# an alias of its own so that emptying it never resets the rate limits. Files under DATA_DIR need no
+# server and are shared by all gunicorn processes, so an invalidation reaches every one of them.
+# PAGE_CACHE_TIMEOUT bounds how long what the signals do not see (the search index's part of a
+# page, bulk registry loads) can lag behind; MAX_ENTRIES bounds the disk (about 10 KB a page).
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", True)
+PAGE_CACHE_TIMEOUT = int(os.environ.get("PAGE_CACHE_TIMEOUT", "300"))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "platform_cache",
-    }
+    },
+    "pages": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "page-cache"),
+        "TIMEOUT": PAGE_CACHE_TIMEOUT,
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PAGE_CACHE_MAX_ENTRIES", "20000"))},
+    },
 }
 
 # No third-party requests, not even avatars in the admin.

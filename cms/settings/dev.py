@@ -9,3 +9,8 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 # Serve static files from the finders without collectstatic; no STATIC_ROOT scan at start-up.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# A developer changing a template sees the change at the next reload, not after PAGE_CACHE_TIMEOUT.
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE_ENABLED", False)
+
+# Background tasks run at once, in the process that queues them: no worker needed (see TASKS in base.py).
+TASKS = {alias: {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"} for alias in TASKS}  # noqa: F405

@@ -18,4 +18,13 @@ WHITENOISE_AUTOREFRESH = True
 import tempfile  # noqa: E402
 
 SEARCH_INDEX_DIR = Path(tempfile.mkdtemp(prefix="smartcity-search-test-"))  # noqa: F405
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+}
+# Off, so that every test (and every query budget) sees pages rendered; tests/test_page_cache.py
+# switches it on.
+PAGE_CACHE_ENABLED = False
+
+# Background tasks run at once, in the process that queues them: no worker needed (see TASKS in base.py).
+TASKS = {alias: {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"} for alias in TASKS}  # noqa: F405

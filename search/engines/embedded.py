@@ -46,11 +46,14 @@ import threading
 import time
 import unicodedata
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
@@ -78,7 +81,7 @@ T = TypeVar("T")
 # Bump when the schema or an analyser changes: a generation of another version is not
 # opened (it would be read with the wrong fields/tokenizers); a fresh, empty one is made
 # instead and ``search_rebuild`` fills it.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 POINTER = "CURRENT"
 GENERATION_PATTERN = re.compile(r"^v(\d+)-[0-9a-z-]+$")
 ENGINE_LOCK = ".engine.lock"
@@ -92,11 +95,14 @@ REBUILD_HEAP = 128_000_000  # per indexing thread
 # A rebuild tokenises on up to two threads while Python converts the next documents.
 REBUILD_THREADS = max(1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
 
-FACET_BUCKETS = 1000  # terms-aggregation size: larger than any facet's vocabulary
-# Facet counting is most of a request's work and Tantivy releases the GIL while it
-# aggregates: the unselected facets are counted in two groups on worker threads while the
-# request thread ranks and fetches the page. One pool per process, shared by all requests.
+FACET_BUCKETS = 1000  # values reported per facet (the most frequent): more than any facet shows
+# Tantivy releases the GIL while it aggregates: the facets are counted on worker threads
+# while the request thread ranks and fetches the page. One pool per process, shared by all
+# requests.
 AGGREGATION_THREADS = 2
+# Counts of searches without text (the empty search page, browsing by facets) depend only on
+# the filters and the index state; they are kept per index state for this many filter sets.
+COUNT_CACHE_SIZE = 64
 _aggregation_pool: ThreadPoolExecutor | None = None
 _aggregation_pool_lock = threading.Lock()
 
@@ -107,6 +113,126 @@ def _pool() -> ThreadPoolExecutor:
         if _aggregation_pool is None:
             _aggregation_pool = ThreadPoolExecutor(AGGREGATION_THREADS, thread_name_prefix="facet-counts")
         return _aggregation_pool
+
+
+# ----------------------------------------------------------------------- count columns
+#
+# Tantivy's terms aggregation costs about 70 ns per matching document on a multi-valued
+# field (guideline, tag), 15 ns on one that some documents lack, and 5 ns on a single-valued
+# column every document has. Counting the facets of a search that matches most of a large
+# index on the keyword fields themselves was therefore most of its time. So every document
+# also carries *count columns*: fast fields, single-valued and present in every document,
+# whose keys the counts are added up from in Python (``EmbeddedEngine._count``):
+# * A combination column holds all values of one or more fields as one key (a document's
+#   guidelines "1, 1.2, 3, 3.1"; its content type, status, budget, ... together, one part
+#   per field). A value's count is the sum of the buckets whose key contains it. A column
+#   has one bucket per combination in the index, so only fields with short closed
+#   vocabularies and few values per document are combined (a few hundred combinations).
+# * An open vocabulary with several values per document (tags) is spread over position
+#   columns: the document's i-th value in sorted order, or "" if it has fewer. Values past
+#   the last position go to one multi-valued rest column (empty for most documents). A
+#   value's count is the sum over the columns, as a document holds each value once.
+# A facet whose field has no count column is counted on the field itself, as before.
+COUNT_COMBINATIONS: tuple[tuple[str, ...], ...] = (
+    ("content_type", "status", "budget", "open_source", "has_evaluation", "reused"),
+    ("size_class", "state"),
+    ("year",),
+    ("guideline",),
+    ("action_field",),
+    ("leitbild",),
+    ("recommendation",),
+)
+SPREAD_POSITIONS: dict[str, int] = {"tag": 5}
+# Each position column has a bucket per distinct value, and Python adds up every bucket: with
+# a vocabulary larger than this, the field itself is counted (see ``_spread_fields``).
+SPREAD_MAX_VALUES = 1000
+COLUMN_BUCKETS = 60_000  # returned per column: all of them (Tantivy refuses more than 65,000 in all)
+VALUE_SEPARATOR = "\x1f"  # between the values of a field in a combination key
+PART_SEPARATOR = "\x1e"  # between the fields of a combination key
+ENCODED_KEY = "\x1d"  # starts a key in JSON, for values that contain a separator themselves
+
+
+@dataclass(frozen=True)
+class CountColumn:
+    """One count column: ``fields`` combined into one key per document, or the ``position``-th
+    value of one field (``rest``: the values from that position on, one term each)."""
+
+    name: str
+    fields: tuple[str, ...]
+    position: int | None = None
+    rest: bool = False
+
+    def parts(self, key: str) -> tuple[tuple[str, ...], ...]:
+        """The values per field that a bucket key stands for."""
+        if self.position is None:
+            return _combination_parts(key)
+        return ((key,),) if key else ((),)
+
+
+def count_keys(values: dict[str, list[str]]) -> Iterator[tuple[str, str]]:
+    """(count column, key) for a document with these keyword values (each list deduplicated):
+    a key per combination and position column (also "" for none), a term per rest value."""
+    ordered = {field: sorted(values[field]) for field in COUNTED_FIELDS}
+    # One check per document, not per value: a value containing a separator (never in
+    # practice) turns this document's combination keys into JSON.
+    probe = "".join(["".join(field_values) for field_values in ordered.values()])
+    plain = VALUE_SEPARATOR not in probe and PART_SEPARATOR not in probe and ENCODED_KEY not in probe
+    for column in COUNT_COLUMNS:
+        if column.position is None:
+            parts = [ordered[field] for field in column.fields]
+            if plain:
+                yield column.name, PART_SEPARATOR.join([VALUE_SEPARATOR.join(part) for part in parts])
+            else:
+                yield column.name, ENCODED_KEY + json.dumps(parts, ensure_ascii=False)
+            continue
+        field_values = ordered[column.fields[0]]
+        if column.rest:
+            for value in field_values[column.position :]:
+                yield column.name, value
+        else:
+            yield column.name, field_values[column.position] if column.position < len(field_values) else ""
+
+
+@lru_cache(maxsize=100_000)
+def _combination_parts(key: str) -> tuple[tuple[str, ...], ...]:
+    """Decoded once per distinct key and process: the same few hundred keys come back in
+    every search."""
+    if key.startswith(ENCODED_KEY):
+        return tuple(tuple(part) for part in json.loads(key[len(ENCODED_KEY) :]))
+    return tuple(tuple(part.split(VALUE_SEPARATOR)) if part else () for part in key.split(PART_SEPARATOR))
+
+
+def _count_columns() -> tuple[CountColumn, ...]:
+    covered = [field for combination in COUNT_COMBINATIONS for field in combination] + list(SPREAD_POSITIONS)
+    if len(covered) != len(set(covered)) or not set(covered) <= set(KEYWORD_FIELDS):
+        # A field in two layouts would be counted twice.
+        raise ValueError("Jedes Schlüsselwortfeld darf höchstens eine Art von Zählspalten haben.")
+    columns = [CountColumn("counts_" + "_".join(combination), combination) for combination in COUNT_COMBINATIONS]
+    for field, positions in SPREAD_POSITIONS.items():
+        columns += [CountColumn(f"counts_{field}_{i + 1}", (field,), position=i) for i in range(positions)]
+        columns.append(CountColumn(f"counts_{field}_rest", (field,), position=positions, rest=True))
+    return tuple(columns)
+
+
+COUNT_COLUMNS = _count_columns()
+COUNTED_FIELDS = tuple(dict.fromkeys(field for column in COUNT_COLUMNS for field in column.fields))
+COLUMNS_OF_FIELD: dict[str, tuple[CountColumn, ...]] = {
+    field: tuple(c for c in COUNT_COLUMNS if field in c.fields) for field in KEYWORD_FIELDS
+}
+
+
+def _columns_for(facet_names: Iterable[str], spread: frozenset[str]) -> tuple[CountColumn, ...]:
+    """The count columns of these facets, each once. A field without any, or one of
+    SPREAD_POSITIONS not in ``spread``, is counted itself (a rest column from its first value)."""
+    columns: dict[str, CountColumn] = {}
+    for name in facet_names:
+        field = FACETS_BY_NAME[name].field
+        own = COLUMNS_OF_FIELD.get(field, ())
+        if not own or (field in SPREAD_POSITIONS and field not in spread):
+            own = (CountColumn(field, (field,), position=0, rest=True),)
+        for column in own:
+            columns[column.name] = column
+    return tuple(columns.values())
 
 
 SNIPPET_CHARS = 220
@@ -305,6 +431,8 @@ def build_schema() -> tantivy.Schema:
     builder.add_integer_field(DATE_SORT, stored=False, indexed=False, fast=True)
     for name in INTEGER_FIELDS:
         builder.add_integer_field(name, stored=True, indexed=False, fast=True)
+    for column in COUNT_COLUMNS:  # only aggregated; Tantivy indexes every text field, minimally here
+        builder.add_text_field(column.name, stored=False, fast=True, tokenizer_name="raw", index_option="basic")
     return builder.build()
 
 
@@ -328,13 +456,17 @@ def to_tantivy(doc: Document) -> tantivy.Document:
     title = str(doc.get("title") or "")
     if title:
         out.add_text(SUGGEST_FIELD, title)
+    keywords: dict[str, list[str]] = {}
     for name in KEYWORD_FIELDS:
         raw = doc.get(name) or []
         values = [raw] if isinstance(raw, str) else list(raw)
-        for value in dict.fromkeys(str(v) for v in values if v not in (None, "")):
+        keywords[name] = list(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+        for value in keywords[name]:
             out.add_text(name, value)
             if name == "tag":
                 out.add_text(SUGGEST_FIELD, value)
+    for column_name, key in count_keys(keywords):
+        out.add_text(column_name, key)
     for name in STORED_ONLY_SCALARS:
         value = str(doc.get(name) or "")
         if value:
@@ -389,6 +521,59 @@ def snippet_html(snippet: tantivy.Snippet, text: str) -> str:
     return body
 
 
+# --------------------------------------------------------------------------- reading state
+
+
+class Snapshot(NamedTuple):
+    searcher: tantivy.Searcher
+    commit: tuple[str, int] | None  # (generation, opstamp) the searcher holds; None if unsure
+
+
+FilterKey = tuple[tuple[str, tuple[str, ...]], ...]
+FacetCounts = dict[str, dict[str, int]]
+
+
+class CountCache:
+    """Total and facet counts of searches without text, for one commit of the index.
+
+    The empty search page and browsing by facets ask the same few questions again and again,
+    and without text each answer counts over a large part of the index (the empty search
+    over all of it). The answer depends only on the filters and the commit: entries are
+    kept for the newest commit seen (an entry for a newer one drops all others; every write
+    is a new commit) and for the ``size`` filter sets used last. Thread-safe.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._commit: tuple[str, int] | None = None
+        self._entries: OrderedDict[FilterKey, tuple[int, FacetCounts]] = OrderedDict()
+
+    def get(self, commit: tuple[str, int] | None, key: FilterKey) -> tuple[int, FacetCounts] | None:
+        if commit is None:
+            return None
+        with self._lock:
+            if commit != self._commit or key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            total, counts = self._entries[key]
+        return total, {name: dict(values) for name, values in counts.items()}  # callers may change theirs
+
+    def put(self, commit: tuple[str, int] | None, key: FilterKey, total: int, counts: FacetCounts) -> None:
+        if commit is None:
+            return
+        with self._lock:
+            if commit != self._commit:
+                if self._commit is not None and commit[0] == self._commit[0] and commit[1] < self._commit[1]:
+                    return  # a search that began before the latest write: keep the newer entries
+                self._entries.clear()
+                self._commit = commit
+            self._entries[key] = (total, {name: dict(values) for name, values in counts.items()})
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
 # --------------------------------------------------------------------------- the engine
 
 
@@ -426,6 +611,9 @@ class EmbeddedEngine(SearchEngine):
         self._pointer_sig: tuple | None = None
         self._meta_sig: tuple | None = None
         self._reloaded_at = 0.0
+        self._commit: tuple[str, int] | None = None  # (generation, opstamp) the reader holds
+        self._count_cache = CountCache(COUNT_CACHE_SIZE)
+        self._spread: tuple[tuple[str, int] | None, frozenset[str]] | None = None  # (commit, fields)
         self.lock_waits = 0  # how often a writer found the index locked by someone else
 
     def __repr__(self) -> str:
@@ -553,12 +741,24 @@ class EmbeddedEngine(SearchEngine):
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def _searcher(self, force: bool = False) -> tantivy.Searcher:
-        """A searcher on the newest commit of the live generation.
+    @staticmethod
+    def _opstamp(meta: Path) -> int | None:
+        """The commit ``meta.json`` names (Tantivy counts every operation and commit), or None."""
+        try:
+            return int(json.loads(meta.read_text(encoding="utf-8"))["opstamp"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def _searcher(self, force: bool = False) -> Snapshot:
+        """A searcher on the newest commit of the live generation, and which commit that is.
 
         Cheap enough for every query: two ``stat`` calls. Reopens when the pointer file was
         replaced (a rebuild), reloads when ``meta.json`` was replaced (a commit, possibly by
         another process) and, as a safety net against coarse timestamps, every 0.5 s.
+
+        The commit is read before and after reloading: only if both name the same one does
+        the reader hold exactly that commit (the count cache relies on it). Otherwise another
+        commit came in between: the snapshot names none, and the next search reloads again.
         """
         with self._state_lock:
             pointer_sig = self._signature(self.path / POINTER)
@@ -570,15 +770,20 @@ class EmbeddedEngine(SearchEngine):
                     self._meta_sig = None
                 self._pointer_sig = self._signature(self.path / POINTER)
             assert self._generation is not None and self._index is not None
-            meta_sig = self._signature(self._generation_dir(self._generation) / "meta.json")
+            meta = self._generation_dir(self._generation) / "meta.json"
+            meta_sig = self._signature(meta)
             now = time.monotonic()
             if meta_sig != self._meta_sig or now - self._reloaded_at > RELOAD_INTERVAL:
+                before = self._opstamp(meta)
                 self._index.reload()
-                self._meta_sig = meta_sig
+                after = self._opstamp(meta)
+                exact = before is not None and before == after
+                self._commit = (self._generation, after) if exact else None
+                self._meta_sig = meta_sig if exact else None
                 self._reloaded_at = now
-            return self._index.searcher()
+            return Snapshot(self._index.searcher(), self._commit)
 
-    def _read(self, operation: str, fn: Callable[[tantivy.Searcher], T]) -> T:
+    def _read(self, operation: str, fn: Callable[[Snapshot], T]) -> T:
         """Run ``fn`` on a fresh searcher; on failure reopen once (a rebuild in another
         process may just have removed the generation we had open), then give up with
         EngineUnavailable so that the caller can degrade."""
@@ -858,24 +1063,34 @@ class EmbeddedEngine(SearchEngine):
 
     def search(self, request: SearchRequest) -> EngineResult:
         started = time.perf_counter()
-        result = self._read("search", lambda searcher: self._search(searcher, request))
+        result = self._read("search", lambda snapshot: self._search(snapshot, request))
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
 
-    def _search(self, searcher: tantivy.Searcher, request: SearchRequest) -> EngineResult:
+    def _search(self, snapshot: Snapshot, request: SearchRequest) -> EngineResult:
+        searcher = snapshot.searcher
         text = self._text_query(request.parsed, searcher)
         selected = {
-            name: tuple(values) for name, values in request.filters.items() if values and name in FACETS_BY_NAME
+            name: tuple(dict.fromkeys(values))
+            for name, values in request.filters.items()
+            if values and name in FACETS_BY_NAME
         }
         filters = {name: self._facet_filter(name, values) for name, values in selected.items()}
         query = self._combine(text, list(filters.values()))
 
-        pending = [_pool().submit(searcher.aggregate, q, aggs) for q, aggs in self._facet_jobs(text, filters, query)]
+        cache_key: FilterKey = tuple(sorted((name, tuple(sorted(values))) for name, values in selected.items()))
+        cached = self._count_cache.get(snapshot.commit, cache_key) if text is None else None
+        jobs = [] if cached else self._facet_jobs(text, filters, query, self._spread_fields(snapshot))
+        pending = [_pool().submit(self._count, searcher, q, columns, names) for q, columns, names in jobs]
         try:
             total, addresses = self._ranked(searcher, query, request, has_text=text is not None)
             hits = self._hits(searcher, addresses, text, request.parsed)
         finally:
             counts = self._collect(pending)
+        if cached:
+            counts = cached[1]
+        elif text is None and jobs:
+            self._count_cache.put(snapshot.commit, cache_key, total, counts)
         return EngineResult(total=total, hits=hits, facet_counts=counts)
 
     def _ranked(
@@ -959,48 +1174,87 @@ class EmbeddedEngine(SearchEngine):
                 return rendered
         return ""  # no highlight (e.g. only fuzzy matches): the service shows the summary
 
-    def _facet_jobs(
-        self, text: Query | None, filters: dict[str, Query], query: Query
-    ) -> list[tuple[Query, dict[str, Any]]]:
-        """The aggregations for disjunctive counts: each facet under the text and every
-        *other* facet's filter.
+    def _spread_fields(self, snapshot: Snapshot) -> frozenset[str]:
+        """The fields of SPREAD_POSITIONS counted on their position columns: those with at most
+        SPREAD_MAX_VALUES distinct values in the index (read from the term dictionary, once
+        per commit). The limit also keeps a request below Tantivy's 65,000 buckets."""
+        known = self._spread
+        if known is not None and snapshot.commit is not None and known[0] == snapshot.commit:
+            return known[1]
+        fields = frozenset(
+            field
+            for field in SPREAD_POSITIONS
+            if len(snapshot.searcher.terms_with_prefix(field, "", limit=SPREAD_MAX_VALUES + 1)) <= SPREAD_MAX_VALUES
+        )
+        self._spread = (snapshot.commit, fields)
+        return fields
 
-        Facets without a selection all see the full filter set, so they share the query;
-        they are split into two interleaved groups (the expensive multi-valued facets sit
-        apart in FACETS) to be counted in parallel. Each facet with a selection needs its
-        own aggregation, without its own filter.
+    def _facet_jobs(
+        self, text: Query | None, filters: dict[str, Query], query: Query, spread: frozenset[str]
+    ) -> list[tuple[Query, tuple[CountColumn, ...], tuple[str, ...]]]:
+        """The aggregations for disjunctive counts, as (query, count columns, facets): each
+        facet under the text and every *other* facet's filter.
+
+        Facets without a selection all see the full filter set, so they share the query and
+        one aggregation over all their count columns: evaluating the query again for a
+        second, parallel aggregation would cost as much as the columns it takes over (phrases
+        and typos cost as much to match as to rank). Each facet with a selection needs its
+        own aggregation, without its own filter. (Tantivy's filter aggregations could count
+        them all in one evaluation, but each evaluates its filter over the whole index:
+        measured, that cost what it saved.)
         """
-        unselected = [f for f in FACETS if f.name not in filters]
-        jobs = [
-            (query, {f.name: {"terms": {"field": f.field, "size": FACET_BUCKETS}} for f in group})
-            for group in (unselected[0::2], unselected[1::2])
-            if group
-        ]
+        unselected = tuple(f.name for f in FACETS if f.name not in filters)
+        jobs = [(query, _columns_for(unselected, spread), unselected)] if unselected else []
         for name in filters:
             others = [f for other, f in filters.items() if other != name]
-            aggs = {name: {"terms": {"field": FACETS_BY_NAME[name].field, "size": FACET_BUCKETS}}}
-            jobs.append((self._combine(text, others), aggs))
+            jobs.append((self._combine(text, others), _columns_for((name,), spread), (name,)))
         return jobs
 
-    def _collect(self, pending: list[Future]) -> dict[str, dict[str, int]]:
+    @staticmethod
+    def _count(
+        searcher: tantivy.Searcher, query: Query, columns: tuple[CountColumn, ...], facet_names: tuple[str, ...]
+    ) -> FacetCounts:
+        """One aggregation over ``columns``; each bucket's key adds its count to every value it
+        stands for, of the fields of ``facet_names``."""
+        aggs = {column.name: {"terms": {"field": column.name, "size": COLUMN_BUCKETS}} for column in columns}
+        result = searcher.aggregate(query, aggs)
+        counts: FacetCounts = {name: {} for name in facet_names}
+        for column in columns:
+            targets = [
+                (position, counts[name])
+                for position, field in enumerate(column.fields)
+                for name in facet_names
+                if FACETS_BY_NAME[name].field == field
+            ]
+            for bucket in result.get(column.name, {}).get("buckets", []):
+                parts = column.parts(str(bucket["key"]))
+                number = int(bucket["doc_count"])
+                for position, target in targets:
+                    for value in parts[position]:
+                        target[value] = target.get(value, 0) + number
+        return counts
+
+    def _collect(self, pending: list[Future]) -> FacetCounts:
         """Wait for every aggregation (also when ranking failed: no orphaned work), then
-        raise the first error, if any."""
-        counts: dict[str, dict[str, int]] = {}
+        raise the first error, if any. Counts of a facet from several jobs add up; each
+        facet keeps its FACET_BUCKETS most frequent values."""
+        counts: FacetCounts = {f.name: {} for f in FACETS}
         error: BaseException | None = None
         for future in pending:
             try:
-                counts.update(self._buckets(future.result()))
+                for name, values in future.result().items():
+                    target = counts[name]
+                    for value, number in values.items():
+                        target[value] = target.get(value, 0) + number
             except BaseException as exc:  # re-raised below, after the others finished
                 error = error or exc
         if error is not None:
             raise error
-        return {f.name: counts.get(f.name, {}) for f in FACETS}
-
-    @staticmethod
-    def _buckets(result: dict[str, Any]) -> dict[str, dict[str, int]]:
-        return {
-            name: {str(b["key"]): int(b["doc_count"]) for b in agg.get("buckets", [])} for name, agg in result.items()
-        }
+        for name, values in counts.items():
+            if len(values) > FACET_BUCKETS:
+                top = sorted(values.items(), key=lambda item: (-item[1], item[0]))[:FACET_BUCKETS]
+                counts[name] = dict(top)
+        return counts
 
     # ----------------------------------------------------------------- suggest
 
@@ -1015,7 +1269,7 @@ class EmbeddedEngine(SearchEngine):
         prefix = " ".join((prefix or "").split())
         if len(prefix) < 2 or limit <= 0:
             return []
-        return self._read("suggest", lambda searcher: self._suggest(searcher, prefix, limit))
+        return self._read("suggest", lambda snapshot: self._suggest(snapshot.searcher, prefix, limit))
 
     def _suggest(self, searcher: tantivy.Searcher, prefix: str, limit: int) -> list[str]:
         spellings = _spellings(prefix)
@@ -1078,7 +1332,9 @@ class EmbeddedEngine(SearchEngine):
     def more_like_this(self, doc_id: str, limit: int = 4) -> list[EngineHit]:
         """Documents sharing tags, action fields, sub-guidelines and title words, plus
         Tantivy's term-statistics more-like-this on the text; never the document itself."""
-        return self._read("more_like_this", lambda searcher: self._more_like_this(searcher, str(doc_id), limit))
+        return self._read(
+            "more_like_this", lambda snapshot: self._more_like_this(snapshot.searcher, str(doc_id), limit)
+        )
 
     def _more_like_this(self, searcher: tantivy.Searcher, doc_id: str, limit: int) -> list[EngineHit]:
         found = searcher.search(self._term("id", doc_id), limit=1)
@@ -1117,11 +1373,11 @@ class EmbeddedEngine(SearchEngine):
     # ----------------------------------------------------------------- stats
 
     def stats(self) -> dict[str, Any]:
-        def collect(searcher: tantivy.Searcher) -> dict[str, Any]:
+        def collect(snapshot: Snapshot) -> dict[str, Any]:
             return {
-                "documents": searcher.num_docs,
+                "documents": snapshot.searcher.num_docs,
                 "path": str(self.path),
-                "segments": searcher.num_segments,
+                "segments": snapshot.searcher.num_segments,
                 "generation": self._generation,
                 "lock_waits": self.lock_waits,
             }
@@ -1143,7 +1399,7 @@ class EmbeddedEngine(SearchEngine):
                 return EngineHealth(documents=0)  # a new engine, which starts empty on first use
             return EngineHealth(problem)
         try:
-            documents = self._read("health", lambda searcher: searcher.num_docs)
+            documents = self._read("health", lambda snapshot: snapshot.searcher.num_docs)
         except EngineUnavailable:
             try:
                 problem = self._live()[1]

@@ -259,6 +259,8 @@ def page_expectations(content) -> list[tuple[str, str, str]]:
         ("Datenquellen", data_sources.url, data_sources.title),
         ("Kommune", content["municipality"].url, content["municipality"].title),
         ("Projekt", content["project"].url, content["project"].title),
+        # The relay form has a page of its own, so that the project page carries no CSRF token.
+        ("Kontaktformular", reverse("contact:project", args=[content["project"].pk]), content["project"].title),
         ("Erfahrungsbericht", content["experience"].url, content["experience"].title),
         ("Evaluationsbericht", content["evaluation"].url, content["evaluation"].title),
         ("Leitfaden", content["guide"].url, content["guide"].title),

@@ -59,14 +59,29 @@ def valid_data(**changes) -> dict:
     return data
 
 
-def test_project_page_offers_the_form_but_never_the_address(client, project):
+def test_project_page_links_to_the_form_but_never_shows_the_address(client, project):
     html = client.get(project.url).content.decode()
     assert "Kontakt aufnehmen" in html
-    assert f'action="{url_for(project)}"' in html
     assert "Klimaschutzmanagerin" in html and "Erika Beispiel" in html  # role and name are public
     assert ADDRESS not in html and "erika.beispiel" not in html
     assert "mailto:" not in html
+    # The form is on its own page: the project page carries no per-visitor CSRF token.
+    assert f'<a class="button" href="{url_for(project)}">Nachricht schreiben</a>' in html
+    assert "csrfmiddlewaretoken" not in html and "<form" not in html.split('id="kontakt"')[1]
+
+
+def test_form_page_offers_the_form_but_never_the_address(client, project):
+    response = client.get(url_for(project))
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    html = response.content.decode()
+    assert "Kontakt aufnehmen" in html and "Fernwartung der Straßenbeleuchtung" in html
+    assert f'action="{url_for(project)}"' in html
+    assert "Klimaschutzmanagerin" in html and "Erika Beispiel" in html
+    assert ADDRESS not in html and "erika.beispiel" not in html
+    assert "mailto:" not in html
     assert "csrfmiddlewaretoken" in html
+    assert f'href="{project.url}"' in html  # back to the project
     # The honeypot is out of sight, out of the tab order and out of the accessibility tree.
     honeypot = re.search(r'<div class="visually-hidden" aria-hidden="true">(.*?)</div>', html, re.S).group(1)
     assert "Bitte lassen Sie dieses Feld leer." in honeypot
@@ -228,9 +243,10 @@ def test_only_live_public_projects_can_be_written_to(client, project):
     assert mail.outbox == []
 
 
-def test_get_leads_to_the_form_and_other_methods_are_refused(client, project):
+def test_get_shows_the_form_and_other_methods_are_refused(client, project):
     response = client.get(url_for(project))
-    assert response.status_code == 302 and response["Location"] == project.url + "#kontakt"
+    assert response.status_code == 200 and 'class="contact-form"' in response.content.decode()
+    assert client.head(url_for(project)).status_code == 200
     assert client.put(url_for(project)).status_code == 405
     assert mail.outbox == []
 

@@ -15,13 +15,21 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
 import tantivy
 
+from search.engines import embedded
 from search.engines.base import DocumentsRejected, EngineUnavailable
-from search.engines.embedded import FUZZY_KNOWN_DOCS, GENERATION_PATTERN, EmbeddedEngine
+from search.engines.embedded import (
+    COLUMNS_OF_FIELD,
+    FUZZY_KNOWN_DOCS,
+    GENERATION_PATTERN,
+    SPREAD_POSITIONS,
+    EmbeddedEngine,
+)
 from search.query import SearchRequest
 from tests.search.contract import EngineContract, hit_ids, run
 
@@ -196,6 +204,97 @@ def test_no_snippet_work_when_no_query_word_is_in_the_index(tmp_path, monkeypatc
         assert result.total == 2, text
         assert all(f"<mark>{marked}</mark>" in h.snippet for h in result.hits), (text, result.hits)
         assert created, text
+
+
+def tagged_doc(doc_id: str, tags: list[str], guideline: list[str], status: list[str]) -> dict:
+    return {
+        **make_doc(doc_id, "Zähler"),
+        "tag": tags,
+        "guideline": guideline,
+        "status": status,
+        "body": f"Zähler {doc_id} Laterne",
+    }
+
+
+def disjunctive_counts(docs: list[dict], ids: set[str], filters: dict, facet: str) -> dict[str, int]:
+    """What ``facet`` must count: the documents among ``ids`` that match every *other* filter."""
+    counted = [
+        d
+        for d in docs
+        if d["id"] in ids
+        and all(set(d.get(name, [])) & set(values) for name, values in filters.items() if name != facet)
+    ]
+    return dict(Counter(value for d in counted for value in set(d.get(facet, []))))
+
+
+def test_counts_from_count_columns_match_the_documents(tmp_path):
+    """Facets are counted from the count columns (combination keys, tags spread over position
+    columns and a rest column): more tags than positions, values containing the separators
+    of a combination key, documents without any value and selections all count exactly."""
+    docs = [
+        tagged_doc("1", [f"Tag {i}" for i in range(SPREAD_POSITIONS["tag"] + 3)], ["1", "1.1", "2", "2.3"], ["pilot"]),
+        tagged_doc("2", ["Tag 7", "a\x1fb", 'Zitat "x"'], ["2", "2.3"], ["pilot"]),
+        tagged_doc("3", [], [], []),
+        tagged_doc("4", ["Tag 0", "Tag 7"], ["1\x1e1", "4"], ["regelbetrieb"]),
+        {**tagged_doc("5", ["Tag 0"], ["4"], ["pilot"]), "body": "ohne das Suchwort"},
+    ]
+    engine = EmbeddedEngine(path=tmp_path / "index")
+    engine.rebuild(docs)
+    for text, filters in (
+        ("", {}),
+        ("Laterne", {}),
+        ("", {"tag": ("Tag 7",)}),
+        ("Laterne", {"status": ("pilot",), "guideline": ("2.3", "4")}),
+        ("", {"tag": ('Zitat "x"', "Tag 0"), "status": ("pilot",)}),
+    ):
+        ids = {d["id"] for d in docs if "Laterne" in d["body"]} if text else {d["id"] for d in docs}
+        result = run(engine, text, filters)
+        for facet in ("tag", "guideline", "status", "content_type"):
+            assert result.facet_counts[facet] == disjunctive_counts(docs, ids, filters, facet), (text, filters, facet)
+
+
+@pytest.mark.parametrize("cause", ["no count columns", "too many tags"])
+def test_a_facet_can_be_counted_on_its_field(tmp_path, monkeypatch, cause):
+    """Without count columns, or with more distinct tags than SPREAD_MAX_VALUES (the position
+    columns would hold a bucket per tag each), the keyword field itself is counted."""
+    if cause == "no count columns":
+        monkeypatch.setitem(COLUMNS_OF_FIELD, "tag", ())
+    else:
+        monkeypatch.setattr(embedded, "SPREAD_MAX_VALUES", 2)
+    engine = EmbeddedEngine(path=tmp_path / "index")
+    engine.bulk(index=[tagged_doc("1", ["A", "B", "C"], ["1"], ["pilot"]), tagged_doc("2", ["B"], ["1"], ["pilot"])])
+    columns = []
+    original = engine._count
+    monkeypatch.setattr(engine, "_count", lambda *args: columns.extend(c.name for c in args[2]) or original(*args))
+    assert run(engine).facet_counts["tag"] == {"A": 1, "B": 2, "C": 1}
+    assert run(engine, "Laterne", {"tag": ("A",)}).facet_counts["tag"] == {"A": 1, "B": 2, "C": 1}
+    assert "tag" in columns and not [c for c in columns if c.startswith("counts_tag")]
+
+
+def test_counts_without_text_are_cached_until_the_next_write(tmp_path, monkeypatch):
+    """Searches without text reuse their counts for the same filters; any commit, also one by
+    another engine object on the same index (as by another process), makes them count anew."""
+    engine = EmbeddedEngine(path=tmp_path / "index")
+    engine.bulk(index=[make_doc("1", "eins")])
+    aggregations = []
+    original = engine._count
+    monkeypatch.setattr(engine, "_count", lambda *args: aggregations.append(args) or original(*args))
+
+    first = run(engine)
+    assert first.total == 1 and first.facet_counts["content_type"] == {"projekt": 1} and len(aggregations) == 1
+    first.facet_counts["content_type"]["projekt"] = 99  # a caller changing its result changes no cache
+    assert run(engine).facet_counts["content_type"] == {"projekt": 1} and len(aggregations) == 1
+    assert run(engine, filters={"content_type": ("projekt",)}).total == 1 and len(aggregations) == 3
+    assert run(engine, "eins").total == 1 and len(aggregations) == 4, "searches with text always count"
+
+    EmbeddedEngine(path=tmp_path / "index").bulk(index=[make_doc("2", "zwei")])
+    deadline = time.monotonic() + VISIBLE_WITHIN
+    while (result := run(engine)).total != 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert result.total == 2 and result.facet_counts["content_type"] == {"projekt": 2}
+    engine.delete(["1"])
+    result = run(engine)
+    assert result.total == 1 and result.facet_counts["content_type"] == {"projekt": 1}
 
 
 def test_query_errors_become_engine_unavailable(tmp_path, monkeypatch):

@@ -1,8 +1,7 @@
-"""The contact section of a project page: role and name, a relay form, never the address."""
+"""The contact section of a project page: role and name, a link to the relay form, never the address."""
 
 from django import template
 
-from ..forms import ContactRelayForm
 from ..views import MESSAGE_TAG
 
 register = template.Library()
@@ -13,6 +12,8 @@ def project_contact(context, page):
     """Render "Kontakt aufnehmen" for a project that has a contact address; nothing otherwise.
 
     Only a boolean about the address reaches the template, so no template change can leak it.
+    The form itself is on its own page (``contact:project``), so the project page carries no
+    CSRF token and is the same for every visitor without a session.
     """
     has_contact = bool(getattr(page, "contact_email", ""))
     relay_messages = [m for m in context.get("messages", []) if MESSAGE_TAG in m.tags.split()]
@@ -21,7 +22,5 @@ def project_contact(context, page):
         "project_id": page.pk,
         "contact_role": page.contact_role,
         "contact_name": page.contact_name,
-        "form": ContactRelayForm() if has_contact else None,
         "relay_messages": relay_messages,
-        "request": context.get("request"),
     }

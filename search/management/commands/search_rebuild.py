@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from cms.core import pagecache
 from search.documents import BATCH_SIZE, all_documents, indexable_count
 from search.engines import EngineMisconfigured, EngineUnavailable, Problem, get_engine
 from search.models import IndexTask
@@ -73,6 +74,8 @@ class Command(BaseCommand):
         # replay them against the new one.
         IndexTask.objects.filter(pk__gt=horizon).update(processed_at=None)
         drain(engine)
+        # Cached pages show what the old index said (search, map, similar projects).
+        pagecache.schedule_invalidation()
         seconds = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(f"Suchindex ({engine.name}) neu aufgebaut: {count} Dokumente in {seconds:.1f} s")

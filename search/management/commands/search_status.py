@@ -1,8 +1,11 @@
 import json
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.core.models import MaintenanceRun
 from search import health
 from search.documents import indexable_count
 from search.engines import EngineHealth, Problem, get_engine
@@ -41,6 +44,22 @@ def advice(state: EngineHealth, documents_db: int) -> str:
     )
 
 
+MAINTENANCE_OVERDUE = timedelta(hours=3)  # hourly by the timer, cron or `make serve`
+
+
+def maintenance_overdue(run: MaintenanceRun) -> bool:
+    return timezone.now() - run.finished_at > MAINTENANCE_OVERDUE
+
+
+def maintenance_line(run: MaintenanceRun | None) -> str:
+    if run is None:
+        return _("noch nie (`manage.py maintenance` stündlich ausführen)")
+    line = f"{timezone.localtime(run.finished_at):%d.%m.%Y %H:%M}"
+    if maintenance_overdue(run):
+        line += " " + _("(überfällig: läuft der Zeitplan?)")
+    return line
+
+
 class Command(BaseCommand):
     help = "Zeigt Dokumente in Datenbank und Suchindex sowie offene Index-Aufträge."
 
@@ -75,6 +94,10 @@ class Command(BaseCommand):
             }
             for t in parked[:PARKED_SHOWN]
         ]
+        # `manage.py maintenance` (operations/) replays what a lost background task left pending;
+        # its record lives in cms.core so that this layer can read it.
+        last_run = MaintenanceRun.last()
+        status["maintenance_last_run"] = last_run.finished_at.isoformat() if last_run else None
         status["in_sync"] = (
             state.ok
             and status["documents_index"] == status["documents_db"]
@@ -91,6 +114,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Dokumente (Suchindex):  {status['documents_index']}")
         self.stdout.write(f"Offene Index-Aufträge:  {status['pending_tasks']}")
         self.stdout.write(f"Zurückgestellt:         {status['parked_tasks']}")
+        self.stdout.write(
+            f"Letzte Wartung:         {maintenance_line(last_run)}",
+            self.style.WARNING if last_run is None or maintenance_overdue(last_run) else None,
+        )
         for task in status["parked"]:
             self.stdout.write(
                 self.style.WARNING(

@@ -1,19 +1,15 @@
-"""Delete decided access requests after a retention period.
+"""Delete decided access requests after a retention period (cms.access.retention).
 
-A decided request is only needed for a while (questions, complaints, the audit trail of who
-got access and why); the account itself records the outcome. Run it from cron, e.g. daily.
+`manage.py maintenance` runs the same deletion every hour; this command is for a different
+period or a dry run.
 """
 
-from datetime import timedelta
-
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cms.access.models import AccessRequest
-
-DEFAULT_DAYS = 180
+from cms.access.retention import RETENTION_DAYS as DEFAULT_DAYS
+from cms.access.retention import purge_decided_requests
 
 
 class Command(BaseCommand):
@@ -29,11 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help=_("Nur zählen, nichts löschen."))
 
     def handle(self, *args, days, dry_run, **options):
-        cutoff = timezone.now() - timedelta(days=days)
-        old = AccessRequest.objects.exclude(status=AccessRequest.Status.PENDING).filter(decided_at__lt=cutoff)
-        count = old.count()
-        if not dry_run:
-            old.delete()
+        count = purge_decided_requests(days, dry_run=dry_run)
         if dry_run:
             message = _("%(count)d entschiedene Zugangsanfragen älter als %(days)d Tage würden gelöscht.")
         else:

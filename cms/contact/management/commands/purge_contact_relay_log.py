@@ -1,12 +1,11 @@
-"""Delete relay log rows older than the retention period (run daily, e.g. from cron)."""
+"""Delete relay log rows older than the retention period (cms.contact.retention).
 
-from datetime import timedelta
+`manage.py maintenance` runs the same deletion every hour; this command is for a different period.
+"""
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from cms.contact.models import ContactRelayLog
+from cms.contact.retention import purge_relay_log, retention_days
 
 
 class Command(BaseCommand):
@@ -16,11 +15,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--days",
             type=int,
-            default=getattr(settings, "CONTACT_RELAY_LOG_RETENTION_DAYS", 90),
+            default=None,
             help="Aufbewahrungsfrist in Tagen (Standard: CONTACT_RELAY_LOG_RETENTION_DAYS oder 90).",
         )
 
     def handle(self, *args, days, **options):
-        cutoff = timezone.now() - timedelta(days=days)
-        deleted, _ = ContactRelayLog.objects.filter(created_at__lt=cutoff).delete()
+        days = retention_days() if days is None else days
+        deleted = purge_relay_log(days)
         self.stdout.write(f"{deleted} Protokolleinträge gelöscht (älter als {days} Tage).")
