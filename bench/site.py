@@ -190,10 +190,10 @@ class Site:
                 connection.request("GET", "/")
                 status = connection.getresponse().status
                 connection.close()
-                if status == 200:
-                    return time.perf_counter() - started
             except OSError:
-                pass
+                status = None  # not listening yet
+            if status == 200:
+                return time.perf_counter() - started
             time.sleep(0.2)
         raise SiteError(f"{name} antwortete nicht innerhalb von {timeout:.0f} s")
 
