@@ -56,7 +56,7 @@ def tile_settings() -> dict[str, str]:
 def tile_origin(url: str) -> str:
     """The Content-Security-Policy source for a Leaflet tile URL template ("" for this server).
 
-    Leaflet's ``{s}`` subdomain placeholder becomes the wildcard CSP allows in the leftmost label.
+    Leaflet's ``{s}`` subdomain variable becomes the wildcard CSP allows in the leftmost label.
     """
     parts = urlparse(url)
     if not parts.scheme or not parts.netloc:

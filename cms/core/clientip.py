@@ -36,7 +36,7 @@ def client_ip_address(request: HttpRequest) -> str | None:
     """``AXES_CLIENT_IP_CALLABLE``: :func:`client_ip` where it is an IP address, else None.
 
     Axes stores the address in an IP-address column (``inet`` on PostgreSQL), which refuses the
-    placeholder "unknown" that :func:`client_ip` returns when the server passes no REMOTE_ADDR
+    marker "unknown" that :func:`client_ip` returns when the server passes no REMOTE_ADDR
     (a unix socket without a trusted proxy); NULL is what that column holds for "no address".
     """
     address = client_ip(request)
