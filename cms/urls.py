@@ -26,7 +26,8 @@ urlpatterns = [
     path("dokumente/", include(wagtaildocs_urls)),
     # The search layer sits above cms; it is wired in by name only, never imported here.
     path("suche/", include("search.urls")),
-    path("api/v1/", include("search.api_urls")),
+    # The read API (api/urls.py): a top-level app that mounts each layer's router.
+    path("api/v1/", include("api.urls")),
     path("", include("search.map_urls")),
     path("", include("search.comparable_urls")),
     path("charta/", include("cms.core.taxonomy_urls")),
@@ -36,6 +37,9 @@ urlpatterns = [
     path("zugang/", include("cms.access.urls")),
     path("kontakt/", include("cms.contact.urls")),
     path("nachnutzen/", include("cms.replication.urls")),
+    # Open data (downloads, /daten/, DCAT catalogue), feeds and alerts: top-level apps above search/.
+    path("", include("opendata.urls")),
+    path("", include("syndication.urls")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", robots_txt, name="robots_txt"),
 ]

@@ -28,6 +28,8 @@ from cms.core.models import MaintenanceRun
 from cms.projects.tasks import extract_missing_pdf_texts
 from search.models import IndexTask
 from search.sync import drain, pending, purge_processed
+from syndication.alerts import purge_unconfirmed
+from syndication.models import CONFIRM_DAYS as ALERT_CONFIRM_DAYS
 
 # Applied outbox rows: kept a week, to see in the admin what was indexed when.
 INDEX_TASK_DAYS = 7
@@ -80,6 +82,7 @@ def run_maintenance() -> MaintenanceRun:
         "index_tasks_deleted": purge_processed(INDEX_TASK_DAYS),
         "access_requests_deleted": purge_decided_requests(),
         "contact_relay_log_deleted": purge_relay_log(),
+        "alert_requests_deleted": purge_unconfirmed(),
         "task_results_deleted": purge_task_results(),
         "sessions_cleared": clear_expired_sessions(),
     }
@@ -101,6 +104,8 @@ def describe(results: dict) -> list[str]:
         % {"days": ACCESS_REQUEST_DAYS, "count": results["access_requests_deleted"]},
         _("Protokolleinträge der Kontaktvermittlung gelöscht (älter als %(days)d Tage): %(count)d")
         % {"days": retention_days(), "count": results["contact_relay_log_deleted"]},
+        _("Unbestätigte Anmeldungen zu Benachrichtigungen gelöscht (älter als %(days)d Tage): %(count)d")
+        % {"days": ALERT_CONFIRM_DAYS, "count": results["alert_requests_deleted"]},
         _("Abgeschlossene Hintergrundaufgaben gelöscht (älter als %(days)d Tage): %(count)d")
         % {"days": TASK_RESULT_DAYS, "count": results["task_results_deleted"]},
         _("Abgelaufene Sitzungen gelöscht.")

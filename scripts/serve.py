@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make serve`: gunicorn, the background worker and the hourly maintenance, started and stopped together.
+"""`make serve`: gunicorn, the background worker, the maintenance and the alerts, started and stopped together.
 
 What runs:
 
@@ -9,7 +9,10 @@ What runs:
 * ``manage.py maintenance`` at start and then every ``MAINTENANCE_INTERVAL`` seconds (3600 by
   default; 0 turns it off): neither django-tasks package schedules anything, and on this
   machine no systemd timer or cron line does it (a deployment uses deploy/systemd or deploy/cron
-  instead and runs gunicorn and the worker as services of their own).
+  instead and runs gunicorn and the worker as services of their own);
+* ``manage.py send_alerts`` (the e-mail digests) once the first maintenance has ended, and then
+  every ``ALERTS_INTERVAL`` seconds (a day); off with the maintenance. It never runs at the same
+  time as the maintenance: on SQLite two writers would wait for each other's lock.
 
 Together means: when gunicorn or the worker ends, the other is stopped and this script exits
 with that one's code, so `make serve` never goes on with half a site; SIGTERM, SIGINT (Ctrl+C)
@@ -39,6 +42,9 @@ SERVER = [sys.executable, "-m", "gunicorn", "--config", str(ROOT / "cms" / "guni
 # worker refuses to start with a name the settings do not define as a database backend.
 WORKER = [*MANAGE, "db_worker", "--backend", "background", "--no-reload"]
 MAINTENANCE = [*MANAGE, "maintenance"]
+ALERTS = [*MANAGE, "send_alerts"]
+# Digests are due daily or weekly; a run finds what is due, so one a day suffices (and more do no harm).
+ALERTS_INTERVAL = 24 * 60 * 60
 # gunicorn waits up to graceful_timeout (30 s, cms/gunicorn.conf.py) for requests under way.
 STOP_TIMEOUT = 40.0
 POLL = 0.5  # seconds between looks at the children
@@ -95,7 +101,9 @@ class Supervisor:
             signal.signal(signum, self.on_signal)
         server, worker = start(SERVER), start(WORKER)
         maintenance: subprocess.Popen | None = None
+        alerts: subprocess.Popen | None = None
         next_maintenance = time.monotonic() if self.maintenance_interval > 0 else float("inf")
+        next_alerts = next_maintenance
         try:
             while self.stop_signal is None:
                 for name, process in (("gunicorn", server), ("Hintergrund-Worker", worker)):
@@ -106,14 +114,23 @@ class Supervisor:
                     if maintenance.returncode:
                         log(f"Wartung fehlgeschlagen (Code {maintenance.returncode}); nächster Versuch planmäßig.")
                     maintenance = None
-                if maintenance is None and time.monotonic() >= next_maintenance:
+                if alerts is not None and alerts.poll() is not None:
+                    if alerts.returncode:
+                        log(
+                            f"Benachrichtigungen fehlgeschlagen (Code {alerts.returncode}); nächster Versuch planmäßig."
+                        )
+                    alerts = None
+                if maintenance is None and alerts is None and time.monotonic() >= next_maintenance:
                     maintenance = start(MAINTENANCE)
                     next_maintenance = time.monotonic() + self.maintenance_interval
+                elif maintenance is None and alerts is None and time.monotonic() >= next_alerts:
+                    alerts = start(ALERTS)
+                    next_alerts = time.monotonic() + ALERTS_INTERVAL
                 time.sleep(POLL)
             log(f"{signal.Signals(self.stop_signal).name} erhalten; Server und Worker werden gestoppt.")
             return 0
         finally:
-            stop([p for p in (server, worker, maintenance) if p is not None])
+            stop([p for p in (server, worker, maintenance, alerts) if p is not None])
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""Kommunen wie meine: picker, autocomplete API and "Projekte für <Name>" (included at the site root)."""
+"""Kommunen wie meine: picker and "Projekte für <Name>" (included at the site root; autocomplete: search/api.py)."""
 
 from django.urls import path
 
@@ -8,5 +8,4 @@ urlpatterns = [
     path("meine-kommune/", views.picker, name="comparable_picker"),
     path("meine-kommune/vergessen/", views.forget, name="comparable_forget"),
     path("projekte-fuer/<str:ags>/", views.projects_for, name="comparable_projects"),
-    path("api/v1/kommunen/", views.api_municipalities, name="api_municipalities"),
 ]

@@ -1,4 +1,4 @@
-"""Kommunen wie meine: the municipality picker, its JSON autocomplete and "Projekte für <Name>".
+"""Kommunen wie meine: the municipality picker and "Projekte für <Name>" (its autocomplete: search/api.py).
 
 No login: the chosen municipality is remembered in the session (``kommune``) and can be
 set by any link with ``?kommune=<AGS>`` to these views or the search page.
@@ -6,11 +6,10 @@ set by any link with ``?kommune=<AGS>`` to these views or the search page.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from registry.comparability import (
@@ -26,7 +25,6 @@ from registry.comparability import (
 from registry.models import Municipality, Urbanisation
 
 from . import comparable
-from .views import json_errors
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -84,35 +82,6 @@ def picker(request: HttpRequest) -> HttpResponse:
 def forget(request: HttpRequest) -> HttpResponse:
     comparable.forget(request)
     return HttpResponseRedirect(_next_url(request) or reverse("comparable_picker"))
-
-
-@require_safe
-def api_municipalities(request: HttpRequest) -> JsonResponse:
-    """Autocomplete: up to 15 municipalities for ``q`` (a name or the start of an AGS)."""
-    raw = request.GET.get("q", "")
-    if len(raw) > comparable.MAX_INPUT_CHARS:
-        message = _("Die Eingabe ist zu lang: höchstens %(max)d Zeichen.") % {"max": comparable.MAX_INPUT_CHARS}
-        return json_errors({"q": message})
-    query = comparable.normalise(raw)
-    found = comparable.find(query) if len(query) >= 2 else []
-    return JsonResponse(
-        {
-            "q": query,
-            "results": [
-                {
-                    "name": m.name,
-                    "ags": m.ags,
-                    "district": m.district.name,
-                    "state": m.state.name,
-                    "size_class": m.size_class,
-                    "size_class_label": m.size_class_label,
-                    "label": comparable.label(m),
-                }
-                for m in found
-            ],
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
 
 
 def _method() -> list[dict]:

@@ -6,13 +6,16 @@ card is rendered from the stored fields alone, without a database query per hit.
 Shape: ``id`` (the page's primary key as a string), the text fields ``title``, ``summary``
 and ``body``, ``title_sort`` (casefolded title), one list of strings per keyword field
 (every facet, plus ``municipality_ags``), the scalar strings in SCALAR_FIELDS (``date`` is
-ISO ``YYYY-MM-DD`` or ""), and the integers in INTEGER_FIELDS.
+ISO ``YYYY-MM-DD`` or "": a project's start, a report's date, otherwise the publication day;
+``published`` is the ISO date and time, in UTC, when the page was last published, which feeds
+and alerts order and filter by; ``external_id`` is the exchange format's stable id), and the
+integers in INTEGER_FIELDS.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db.models import Count, Value
@@ -37,6 +40,7 @@ KEYWORD_FIELDS: tuple[str, ...] = (*FACET_FIELDS, "municipality_ags")
 # fields; only ``body`` and ``title_sort`` need not be returned.
 SCALAR_FIELDS: tuple[str, ...] = (
     "id",
+    "external_id",
     "url",
     "title",
     "summary",
@@ -44,6 +48,7 @@ SCALAR_FIELDS: tuple[str, ...] = (
     "state_name",
     "urbanisation",
     "date",
+    "published",
 )
 INTEGER_FIELDS: tuple[str, ...] = ("population", "reuse_count")
 # The indexed body is cut after this many characters, in every engine: a 500-page PDF would
@@ -84,6 +89,11 @@ def _iso(value: date | None) -> str:
     return value.isoformat() if value else ""
 
 
+def _utc_iso(moment: datetime | None) -> str:
+    """``2026-12-07T09:30:00+00:00``: one notation in every engine, so that string order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else ""
+
+
 def _empty() -> Document:
     doc: Document = {name: [] for name in KEYWORD_FIELDS}
     doc.update({name: "" for name in SCALAR_FIELDS})
@@ -114,6 +124,8 @@ def _finish(doc: Document, page: Page, kind: str, summary: str, day: date | None
     doc["title_sort"] = page.title.casefold()
     doc["summary"] = summary
     doc["url"] = page.url or ""
+    doc["external_id"] = page.external_id or ""
+    doc["published"] = _utc_iso(page.last_published_at or page.first_published_at)
     day = day or (page.last_published_at or page.first_published_at or page.latest_revision_created_at)
     if hasattr(day, "date"):
         day = day.date()

@@ -1,4 +1,4 @@
-"""The project map, its data endpoint and the coverage page, included at the site root."""
+"""The project map and the coverage page, included at the site root (the map's data: search/api.py)."""
 
 from django.urls import path
 
@@ -6,6 +6,5 @@ from . import map_views
 
 urlpatterns = [
     path("karte/", map_views.project_map, name="project_map"),
-    path("api/v1/karte/", map_views.api_map, name="api_map"),
     path("abdeckung/", map_views.coverage_page, name="coverage"),
 ]

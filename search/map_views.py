@@ -1,4 +1,4 @@
-"""The map of all projects (/karte/, /api/v1/karte/) and the coverage page (/abdeckung/).
+"""The map of all projects (/karte/; its data: /api/v1/karte/ in search/api.py) and the coverage page (/abdeckung/).
 
 The map takes the same parameters as the search and asks the same engine, with the content
 type forced to "projekt"; its counts are the search's counts. Projects are placed at their
@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from csp.decorators import csp_update
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
@@ -29,7 +29,7 @@ from . import comparable, service
 from .coverage import coverage
 from .facets import FACETS
 from .query import RequestError, SearchRequest, parse_request
-from .views import facets_json, guideline_tree, json_errors, query_string, with_remembered_kommune
+from .views import guideline_tree, query_string, with_remembered_kommune
 
 DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
@@ -103,7 +103,7 @@ def _size_label(size_class: str) -> str:
 
 
 def _project(result: service.Result) -> dict:
-    return {"id": result.id, "title": result.title, "url": result.url}
+    return {"id": result.id, "external_id": result.external_id, "title": result.title, "url": result.url}
 
 
 def map_data(search_request: SearchRequest, engine=None) -> MapData:
@@ -161,32 +161,6 @@ def map_data(search_request: SearchRequest, engine=None) -> MapData:
         entry["projects"].append(_project(result))
     municipalities = sorted(by_ags.values(), key=lambda m: (m["name"].casefold(), m["ags"]))
     return MapData(first, total, municipalities, unplaced, truncated=total > len(unique) and not first.degraded)
-
-
-@require_safe
-def api_map(request: HttpRequest) -> JsonResponse:
-    try:
-        search_request = map_request(request.GET)
-    except RequestError as exc:
-        return json_errors(exc.errors)
-    data = map_data(search_request)
-
-    def absolute(projects: list[dict]) -> list[dict]:
-        return [{**p, "url": request.build_absolute_uri(p["url"]) if p["url"] else ""} for p in projects]
-
-    return JsonResponse(
-        {
-            "total": data.total,
-            "municipalities": [{**m, "projects": absolute(m["projects"])} for m in data.municipalities],
-            "unplaced": absolute(data.unplaced),
-            "truncated": data.truncated,
-            "engine": data.response.engine,
-            "degraded": data.response.degraded,
-            "notice": data.response.notice,
-            "facets": facets_json(data.response),
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
 
 
 # -- the map page ---------------------------------------------------------------------------
@@ -253,7 +227,7 @@ def project_map(request: HttpRequest) -> HttpResponse:
         "reset_url": query_string([p for p in state if p[0] in ("q", "kommune")]),
         "states": _by_state(data.municipalities),
         "placed_count": sum(len(m["projects"]) for m in data.municipalities),
-        "api_url": reverse("api_map") + query_string(state),
+        "api_url": reverse("api:map") + query_string(state),
         "search_link": reverse("search")
         + query_string([*state, *(("content_type", t) for t in FORCED["content_type"])]),
         "tiles": tile_settings(),

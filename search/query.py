@@ -23,6 +23,8 @@ MAX_VALUES_PER_FACET = 30
 SORTS = {
     "relevanz": _("Relevanz"),
     "neueste": _("Neueste zuerst"),
+    # By the last publication (``published``), not the project's start: what feeds and alerts need.
+    "aktualisiert": _("Zuletzt veröffentlicht"),
     "titel": _("Titel A–Z"),
     # Only offered with a municipality (``kommune``); the page labels it "passend für <Name>".
     "passend": _("passend für Ihre Kommune"),

@@ -76,6 +76,8 @@ class Result:
     status: str
     status_label: str
     date: str
+    external_id: str = ""  # the exchange format's stable id
+    published: str = ""  # ISO date and time (UTC) of the last publication
     source: dict = field(repr=False, default_factory=dict)
     reuse_count: int = 0  # projects: how many other live projects were adapted from this one
     # Set when the request names the visitor's municipality (``kommune``).
@@ -139,6 +141,8 @@ def result_from_hit(hit: EngineHit) -> Result:
         status=_first(s.get("status")),
         status_label=str(STATUS_LABELS.get(_first(s.get("status")), "")),
         date=s.get("date", ""),
+        external_id=s.get("external_id", ""),
+        published=s.get("published", ""),
         source=s,
         reuse_count=int(s.get("reuse_count") or 0),
     )
@@ -239,7 +243,8 @@ def fallback_search(request: SearchRequest, engine_name: str, started: float) ->
     if request.text:
         matches = list(pages.search(request.text)[:FALLBACK_LIMIT])
     else:
-        matches = list(pages.order_by("-first_published_at")[:FALLBACK_LIMIT])
+        newest = "-last_published_at" if request.sort == "aktualisiert" else "-first_published_at"
+        matches = list(pages.order_by(newest)[:FALLBACK_LIMIT])
     window = matches[request.offset : request.offset + request.page_size]
     results = []
     for page in window:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.projects.models import ProjectAdaptation, ProjectPage
@@ -44,6 +44,14 @@ def on_lineage_removed(sender, instance: ProjectAdaptation, **kwargs) -> None:
 def on_pdf_text_extracted(sender, instance: Page, **kwargs) -> None:
     # The background task wrote the report's PDF text after its publish was indexed.
     enqueue_page(instance, IndexTask.Action.INDEX, with_descendants=False)
+
+
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+def on_view_restriction_changed(sender, instance: PageViewRestriction, **kwargs) -> None:
+    # A restriction applies to the page and everything below it, without any publish: the drain
+    # decides per page (``document_for`` refuses restricted pages, so they leave the index).
+    enqueue_page(instance.page, IndexTask.Action.INDEX)
 
 
 @receiver(post_page_move)

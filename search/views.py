@@ -1,17 +1,17 @@
-"""The public search page and the JSON API; both validate input through ``parse_request``."""
+"""The public search page; it validates input through ``parse_request``, as the JSON API (search/api.py) does."""
 
 from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from registry.models import Guideline
 
-from . import comparable, service
+from . import comparable, downloads, service
 from .facets import FACETS
 from .query import MAX_QUERY_CHARS, SORTS, RequestError, SearchRequest, parse_request
 
@@ -87,6 +87,8 @@ def with_remembered_kommune(request: HttpRequest):
 
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
+    if "format" in request.GET:  # ?format=csv|xlsx|json: every hit as a file (search/downloads.py)
+        return downloads.search_download(request, with_remembered_kommune(request))
     try:
         search_request = parse_request(with_remembered_kommune(request))
         errors: dict[str, str] = {}
@@ -136,71 +138,3 @@ def search(request: HttpRequest) -> HttpResponse:
         },
     }
     return render(request, "search/search.html", context, status=400 if errors else 200)
-
-
-def facets_json(response: service.SearchResponse) -> dict:
-    """The facets as the JSON APIs (search and map) return them."""
-    return {
-        group.name: [
-            {"value": v.value, "label": v.label, "count": v.count, "selected": v.selected} for v in group.values
-        ]
-        for group in response.facets
-    }
-
-
-def json_errors(errors: dict[str, str]) -> JsonResponse:
-    return JsonResponse(
-        {"errors": errors, "message": _("Ungültige Anfrage.")}, status=400, json_dumps_params={"ensure_ascii": False}
-    )
-
-
-@require_safe
-def api_search(request: HttpRequest) -> JsonResponse:
-    try:
-        search_request = parse_request(request.GET)
-    except RequestError as exc:
-        return json_errors(exc.errors)
-    response = service.search(search_request)
-    kommune = response.kommune
-    return JsonResponse(
-        {
-            "total": response.total,
-            "page": search_request.page,
-            "page_size": search_request.page_size,
-            "engine": response.engine,
-            "took_ms": response.took_ms,
-            "degraded": response.degraded,
-            "notice": response.notice,
-            **({"kommune": {"ags": kommune.ags, "name": kommune.name}} if kommune is not None else {}),
-            "results": [
-                {
-                    "id": r.id,
-                    "type": r.type,
-                    "type_label": r.type_label,
-                    "title": r.title,
-                    "url": request.build_absolute_uri(r.url) if r.url else "",
-                    "snippet": r.snippet,
-                    "municipality": r.municipality,
-                    "status": r.status,
-                    "date": r.date,
-                    **({"reuse_count": r.reuse_count} if r.type == "projekt" else {}),
-                    **({"comparable": r.comparable, "comparability": r.comparability} if kommune is not None else {}),
-                }
-                for r in response.results
-            ],
-            "facets": facets_json(response),
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
-
-
-@require_safe
-def api_suggest(request: HttpRequest) -> JsonResponse:
-    try:
-        search_request = parse_request({"q": [request.GET.get("q", "")]})
-    except RequestError as exc:
-        return json_errors(exc.errors)
-    prefix = search_request.text[:100]
-    return JsonResponse(
-        {"q": prefix, "suggestions": service.suggest(prefix)}, json_dumps_params={"ensure_ascii": False}
-    )

@@ -96,7 +96,7 @@ def test_map_page_alone_allows_the_tile_server(client, site):
     assert response.status_code == 200
     assert policy(response) == {**PUBLIC, "img-src": ["'self'", "data:", OSM]}
 
-    for url in ("/", reverse("search"), reverse("api_map"), reverse("coverage")):
+    for url in ("/", reverse("search"), reverse("api:map"), reverse("coverage")):
         assert OSM not in response_header(client, url), url
 
 

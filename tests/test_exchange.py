@@ -8,7 +8,7 @@ from cms.exchange.exporter import export_to
 from cms.exchange.importer import ImportFailed, import_files
 from cms.knowledge.models import ChecklistPage, GuidePage
 from cms.projects.models import EvaluationReportPage, ExperienceReportPage, MunicipalityPage, ProjectPage
-from tests.factories import bundle, write_bundle
+from tests.factories import bundle, sample_municipalities, write_bundle
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +89,26 @@ def test_reimport_updates_and_never_duplicates(site, exchange_dir):
     project = ProjectPage.objects.get(external_id="projekt-test-laternen")
     assert project.title.endswith("(aktualisiert)")
     assert [t.name for t in project.tags.all()] == ["Licht"]
+
+
+def test_records_without_slug_get_free_slugs_under_their_parent(site, exchange_dir):
+    """Two municipalities of the same name (Quickborn, Kreis Pinneberg and Dithmarschen) and two
+    projects of the same title: each gets a free slug instead of failing the whole import."""
+    data = bundle()
+    project = data["municipalities"][0]["projects"][0]
+    twin = {**project, "id": "projekt-test-laternen-2", "reports": []}
+    data["municipalities"][0]["projects"].append(twin)
+    data["municipalities"] += [
+        {"id": f"kommune-{ags}", "ags": ags, "demo": True, "projects": []} for ags in ("01051089", "01056041")
+    ]
+    sample_municipalities(["01051089", "01056041"])
+    import_files([write_bundle(exchange_dir, data)])
+    quickborn = MunicipalityPage.objects.filter(municipality__name="Quickborn").order_by("municipality__ags")
+    assert [p.slug for p in quickborn] == ["quickborn", "quickborn-1"]
+    slugs = set(
+        ProjectPage.objects.filter(external_id__startswith="projekt-test-laternen").values_list("slug", flat=True)
+    )
+    assert len(slugs) == 2
 
 
 def test_export_import_export_is_identical(site, exchange_dir, tmp_path):
@@ -228,8 +248,9 @@ def test_model_level_error_rolls_back_everything(site, exchange_dir):
     """A slug clash is only found by Wagtail when writing; earlier writes must be undone."""
     data = bundle()
     second = json.loads(json.dumps(data["municipalities"][0]["projects"][0]))
-    second.update(id="projekt-test-zwei", reports=[])
-    data["municipalities"][0]["projects"].append(second)  # same slug under the same parent
+    data["municipalities"][0]["projects"][0]["slug"] = "laternen"
+    second.update(id="projekt-test-zwei", reports=[], slug="laternen")
+    data["municipalities"][0]["projects"].append(second)  # the same explicit slug under the same parent
     errors = errors_for(exchange_dir, data)
     assert any(r == "projekt-test-zwei" and f == "slug" for r, f, _ in errors), errors
 

@@ -36,6 +36,7 @@ from search.documents import all_documents
 from search.engines import reset_engine
 from search.engines.embedded import EmbeddedEngine
 from search.facets import FACETS
+from syndication.forms import AlertForm
 from tests.factories import bundle, write_bundle
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +81,14 @@ VALID_PARAMETERS = {
     "size_class": lambda content: "kleinstadt",
     "restriction_id": lambda content: 1,
     "page_view_restriction_id": lambda content: 1,
+    # The alert links (/benachrichtigungen/bestaetigen|abmelden/<token>/): well-formed, of no row.
+    "token": lambda content: "1." + "A" * 43,
+    # The read API (/api/v1/): a report, and any other address below it (its problem-document 404).
+    "report_id": lambda content: content.project.get_children().live().first().pk,
+    "rest": lambda content: "gibt-es-nicht/",
+    # The open-data downloads (/daten/<slug>.<fmt>).
+    "slug": lambda content: "projekte",
+    "fmt": lambda content: "csv",
 }
 # Regex routes (Wagtail's, and the site's guard in front of Wagtail's documents) cannot be filled
 # in generically: a template and valid values per regex. A new one fails the test until added.
@@ -157,7 +166,7 @@ def valid_values(route: Route, content: Content) -> list[str]:
 
 
 def form_field_names() -> list[str]:
-    return sorted({*ContactRelayForm.base_fields, *AccessRequestForm.base_fields})
+    return sorted({*ContactRelayForm.base_fields, *AccessRequestForm.base_fields, *AlertForm.base_fields})
 
 
 def parameter_names() -> list[str]:
@@ -176,6 +185,7 @@ def valid_form_data(content: Content) -> dict[str, str]:
         "municipality_choice": "",
         "organisation": "Stadt",
         "consent": "on",
+        "frequency": "taeglich",
         "website": "",
         "q": "Bad",
         "kommune": content.project.lead_municipality.ags,

@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import pagecache
+        from . import licence, pagecache  # noqa: F401 - licence registers its system check
 
         pagecache.connect_signals()
         post_migrate.connect(pagecache.on_migrate, sender=self)

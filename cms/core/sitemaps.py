@@ -28,9 +28,13 @@ ROBOTS_DISALLOW = (
     "/django-admin/",
     "/api/",
     "/suche/",
+    # The search's Atom feeds (syndication app): as many as there are filter combinations.
+    "/feeds/suche/",
     "/karte/",
     "/kontakt/",
     "/zugang/",
+    # The alert forms and their confirm/unsubscribe links (syndication app): per visitor, one per search.
+    "/benachrichtigungen/",
     "/nachnutzen/",
     "/dokumente/",
 )

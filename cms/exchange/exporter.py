@@ -15,6 +15,7 @@ from typing import Any
 
 from wagtail import blocks
 from wagtail.models import Page
+from wagtail.query import PageQuerySet
 
 from cms.knowledge.models import ChecklistPage, GuidePage
 from cms.projects.models import EvaluationReportPage, ExperienceReportPage, MunicipalityPage, ProjectPage
@@ -44,9 +45,61 @@ def stream_to_raw(stream) -> list[dict]:
 
 
 class Exporter:
-    def __init__(self, out_file: Path):
+    """The exchange records of the site's live pages, with attached files copied beside the JSON file.
+
+    The small methods below (``visible``, ``codes``, ``image_ref``, ``document_ref``, ``contact``,
+    ``body``, ``reports_of``, ``adaptations``, ``example_projects``, ``tags``) are the points where
+    cms.exchange.public.PublicExporter differs: only public pages, files by URL, no contact
+    details, relations read from prefetched batches. Everything else is one definition of the format.
+    """
+
+    def __init__(self, out_file: Path | None = None):
         self.out_file = out_file
-        self.files_dir = out_file.parent / "files"
+        self.files_dir = out_file.parent / "files" if out_file is not None else None
+
+    def visible(self, pages: PageQuerySet) -> PageQuerySet:
+        """The pages an export may write: live ones (drafts never leave the site)."""
+        return pages.live()
+
+    def codes(self, manager) -> list[str]:
+        return _codes(manager)
+
+    def tags(self, page: ProjectPage) -> list[str]:
+        return sorted(tag.name for tag in page.tags.all())
+
+    def image_ref(self, image, title: str) -> dict:
+        return self.file_ref(image.file, title)
+
+    def document_ref(self, document, title: str) -> dict:
+        return self.file_ref(document.file, title)
+
+    def contact(self, page: ProjectPage) -> dict:
+        return {"role": page.contact_role, "name": page.contact_name, "email": page.contact_email}
+
+    def body(self, stream) -> list[dict]:
+        return stream_to_raw(stream)
+
+    def reports_of(self, page: ProjectPage) -> list:
+        """The project's exported reports, in external-id order."""
+        return sorted(
+            [
+                *self.visible(ExperienceReportPage.objects.child_of(page)),
+                *self.visible(EvaluationReportPage.objects.child_of(page)),
+            ],
+            key=lambda r: r.external_id,
+        )
+
+    def adaptations(self, page: ProjectPage) -> list[dict]:
+        return [
+            {"project": a.source.external_id, "note": a.note}
+            for a in page.adapted_from.select_related("source").order_by("sort_order", "pk")
+            if a.source_id in self.exported_projects
+        ]
+
+    def example_projects(self, page: GuidePage) -> list[dict]:
+        return [
+            {"project": e.project.external_id, "note": e.note} for e in page.example_projects.select_related("project")
+        ]
 
     def file_ref(self, django_file, title: str) -> dict:
         with django_file.open("rb") as fh:
@@ -63,15 +116,18 @@ class Exporter:
     def exported_projects(self) -> set[int]:
         """The projects this export writes (live, under a live municipality page). Lineage names only these:
         the file must import on its own, and must not reveal unpublished pages."""
-        municipalities = set(MunicipalityPage.objects.live().values_list("path", flat=True))
+        municipalities = set(self.visible(MunicipalityPage.objects.all()).values_list("path", flat=True))
         return {
             pk
-            for pk, path in ProjectPage.objects.live().values_list("pk", "path")
+            for pk, path in self.visible(ProjectPage.objects.all()).values_list("pk", "path")
             if path[: -Page.steplen] in municipalities
         }
 
-    def municipality(self, page: MunicipalityPage) -> dict:
-        projects = ProjectPage.objects.child_of(page).live().order_by("external_id")
+    def municipality(self, page: MunicipalityPage, projects: list[dict] | None = None) -> dict:
+        """``projects``: the records of its projects, if the caller built them already (in external-id order)."""
+        if projects is None:
+            pages = self.visible(ProjectPage.objects.child_of(page)).order_by("external_id")
+            projects = [self.project(p) for p in pages]
         return {
             "id": page.external_id,
             "demo": page.is_demo,
@@ -80,14 +136,10 @@ class Exporter:
             "slug": page.slug,
             "smart_city_unit": page.smart_city_unit,
             "intro": page.intro,
-            "projects": [self.project(p) for p in projects],
+            "projects": projects,
         }
 
     def project(self, page: ProjectPage) -> dict:
-        reports = sorted(
-            [*ExperienceReportPage.objects.child_of(page).live(), *EvaluationReportPage.objects.child_of(page).live()],
-            key=lambda r: r.external_id,
-        )
         return {
             "id": page.external_id,
             "demo": page.is_demo,
@@ -105,30 +157,26 @@ class Exporter:
             "funding_programme": page.funding_programme,
             "running_costs_eur_per_year": _number(page.running_costs_eur_per_year),
             "staff_effort_person_months": _number(page.staff_effort_person_months),
-            "guidelines": _codes(page.guidelines),
-            "leitbild": _codes(page.leitbild),
-            "recommendations": _codes(page.recommendations),
-            "actors": _codes(page.actors),
-            "action_fields": _codes(page.action_fields),
-            "tags": sorted(tag.name for tag in page.tags.all()),
+            "guidelines": self.codes(page.guidelines),
+            "leitbild": self.codes(page.leitbild),
+            "recommendations": self.codes(page.recommendations),
+            "actors": self.codes(page.actors),
+            "action_fields": self.codes(page.action_fields),
+            "tags": self.tags(page),
             "open_source_license": page.open_source_license,
             "repository_url": page.repository_url,
             "datasets": [{"title": d.title, "url": d.url, "license": d.license} for d in page.datasets.all()],
             "transferability": page.transferability,
-            "adapted_from": [
-                {"project": a.source.external_id, "note": a.note}
-                for a in page.adapted_from.select_related("source").order_by("sort_order", "pk")
-                if a.source_id in self.exported_projects
-            ],
+            "adapted_from": self.adaptations(page),
             "lessons_learned": page.lessons_learned,
-            "contact": {"role": page.contact_role, "name": page.contact_name, "email": page.contact_email},
+            "contact": self.contact(page),
             "images": [
-                {**self.file_ref(i.image.file, i.image.title), "alt_text": i.alt_text, "caption": i.caption}
+                {**self.image_ref(i.image, i.image.title), "alt_text": i.alt_text, "caption": i.caption}
                 for i in page.gallery_images.all()
             ],
-            "documents": [self.file_ref(a.document.file, a.title) for a in page.attachments.all()],
-            "body": stream_to_raw(page.body),
-            "reports": [self.report(r) for r in reports],
+            "documents": [self.document_ref(a.document, a.title) for a in page.attachments.all()],
+            "body": self.body(page.body),
+            "reports": [self.report(r) for r in self.reports_of(page)],
         }
 
     def report(self, page) -> dict:
@@ -141,8 +189,8 @@ class Exporter:
             "date": page.report_date.isoformat(),
             "author_organisation": page.author_organisation,
             "findings": page.findings,
-            "body": stream_to_raw(page.body),
-            "pdf": self.file_ref(page.pdf.file, page.pdf.title) if page.pdf else None,
+            "body": self.body(page.body),
+            "pdf": self.document_ref(page.pdf, page.pdf.title) if page.pdf else None,
         }
         if isinstance(page, EvaluationReportPage):
             record |= {
@@ -171,16 +219,13 @@ class Exporter:
             "slug": page.slug,
             "intro": page.intro,
             "author_organisation": page.author_organisation,
-            "guidelines": _codes(page.guidelines),
+            "guidelines": self.codes(page.guidelines),
         }
 
     def guide(self, page: GuidePage) -> dict:
         return self.knowledge(page) | {
             "sections": [{"heading": b.value["heading"], "body": b.value["body"].source} for b in page.sections],
-            "example_projects": [
-                {"project": e.project.external_id, "note": e.note}
-                for e in page.example_projects.select_related("project")
-            ],
+            "example_projects": self.example_projects(page),
         }
 
     def checklist(self, page: ChecklistPage) -> dict:
@@ -204,10 +249,12 @@ class Exporter:
             "version": FORMAT_VERSION,
             "municipalities": [
                 self.municipality(m)
-                for m in MunicipalityPage.objects.live().select_related("municipality").order_by("external_id")
+                for m in self.visible(MunicipalityPage.objects.select_related("municipality")).order_by("external_id")
             ],
-            "guides": [self.guide(g) for g in GuidePage.objects.live().order_by("external_id")],
-            "checklists": [self.checklist(c) for c in ChecklistPage.objects.live().order_by("external_id")],
+            "guides": [self.guide(g) for g in self.visible(GuidePage.objects.all()).order_by("external_id")],
+            "checklists": [
+                self.checklist(c) for c in self.visible(ChecklistPage.objects.all()).order_by("external_id")
+            ],
         }
 
     def write(self) -> dict:

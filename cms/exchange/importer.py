@@ -27,6 +27,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image as PILImage
+from wagtail.coreutils import find_available_slug
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
@@ -364,10 +365,14 @@ class Writer:
         if created:
             page = model(external_id=record["id"])
         page.title = record.get("title") or page.title
-        page.slug = record.get("slug") or page.slug or german_slug(page.title)
+        page.slug = record.get("slug") or page.slug
         if created or "demo" in record:
             page.is_demo = bool(record.get("demo", False))
         assign(page)
+        if not page.slug:
+            # A free slug under the parent: two municipalities of the same name (there are two
+            # Quickborns) or two projects of the same title must not fail the whole import.
+            page.slug = find_available_slug(parent, german_slug(page.title))
         self._warn_about_removed_markup(record, page)
         try:
             if created:
@@ -411,7 +416,6 @@ class Writer:
             p.municipality = registry_entry
             if "title" in record or not p.title:
                 p.title = record.get("title") or registry_entry.name
-            p.slug = record.get("slug") or p.slug or german_slug(registry_entry.name)
             _assign_present(p, record, "smart_city_unit", "intro")
 
         page = self._upsert(MunicipalityPage, record, kommunen, "Kommunen", assign)

@@ -45,6 +45,11 @@ INSTALLED_APPS = [
     "search",
     # Above search/ (it imports it): `manage.py maintenance`.
     "operations",
+    # Above search/ too: the read API (django-ninja; it mounts each layer's router), the open-data
+    # downloads and DCAT catalogue, and the Atom feeds and e-mail alerts.
+    "api",
+    "opendata",
+    "syndication",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -299,8 +304,27 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
 )
 MAP_TILE_PROVIDER = os.environ.get("MAP_TILE_PROVIDER", "")
 
+# The licence of the platform's own content (cms/core/licence.py lists the choices); shown in the
+# footer, the API, the downloads and the DCAT catalogue. The registry data keeps dl-de/by-2-0.
+CONTENT_LICENCE = os.environ.get("CONTENT_LICENCE", "cc-by-4.0")
+
+# The DCAT-AP.de catalogue (/katalog.ttl, /katalog.jsonld; opendata/catalogue.py), which GovData
+# harvests. Empty values fall back to the site: its name (WAGTAIL_SITE_NAME), its address and
+# DEFAULT_FROM_EMAIL. GOVDATA_CONTRIBUTOR_ID is the Datenbereitsteller-ID that GovData assigns
+# (the part after http://dcat-ap.de/def/contributors/, or the whole URI); until it is set, the
+# catalogue omits dcatde:contributorID and says so, and `check --deploy` reminds the operator.
+CATALOGUE_PUBLISHER_NAME = os.environ.get("CATALOGUE_PUBLISHER_NAME", "")
+CATALOGUE_PUBLISHER_URL = os.environ.get("CATALOGUE_PUBLISHER_URL", "")
+CATALOGUE_CONTACT_EMAIL = os.environ.get("CATALOGUE_CONTACT_EMAIL", "")
+GOVDATA_CONTRIBUTOR_ID = os.environ.get("GOVDATA_CONTRIBUTOR_ID", "")
+
 # Behind a reverse proxy, set to the number of proxies so rate limits see the client address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# django-ninja's own reading of X-Forwarded-For, for anything in it that asks; the API's rate limit
+# identifies clients through cms.core.clientip like every other limit (api/throttling.py).
+NINJA_NUM_PROXIES = TRUSTED_PROXY_COUNT
+# Requests per client address to the read API (/api/v1/): "count/period", period s, m, h or d.
+API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "300/m")
 
 # Login throttling (django-axes; see cms/accounts/throttling.py and README "Sicherheit").
 # Five failures for one user name from one client lock that pair for 15 minutes; 30 failures

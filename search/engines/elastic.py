@@ -184,11 +184,13 @@ HIGHLIGHT_FIELDS: tuple[str, ...] = tuple(
 SIMILAR_FIELDS: list[str] = ["title", "summary", "body", "tag", "action_field"]
 
 _DATE_DESC = {"date": {"order": "desc", "missing": "_last"}}
+_PUBLISHED_DESC = {"published": {"order": "desc", "missing": "_last"}}
 # Every order ends on the unique id, so paging never repeats or skips a document.
 SORTS: dict[str, list[Any]] = {
     "relevanz": ["_score", _DATE_DESC, "id"],
     "neueste": [_DATE_DESC, "_score", "id"],
     "titel": ["title_sort", "id"],
+    "aktualisiert": [_PUBLISHED_DESC, "id"],
 }
 
 
@@ -203,6 +205,7 @@ class _ContentFields(Document):
     """Text, sort, date and number fields; the keyword fields are added from ``KEYWORD_FIELDS``."""
 
     id = Keyword()
+    external_id = Keyword()
     title = _text_field(suggest=True)
     summary = _text_field()
     body = _text_field()
@@ -214,6 +217,7 @@ class _ContentFields(Document):
     # Documents without a date carry "" which the engine sends as null; anything else
     # malformed is kept in _source instead of rejecting the whole document.
     date = Date(ignore_malformed=True)
+    published = Date(ignore_malformed=True)
     population = Integer()
     reuse_count = Integer()
 

@@ -51,6 +51,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -81,7 +82,7 @@ T = TypeVar("T")
 # Bump when the schema or an analyser changes: a generation of another version is not
 # opened (it would be read with the wrong fields/tokenizers); a fresh, empty one is made
 # instead and ``search_rebuild`` fills it.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 POINTER = "CURRENT"
 GENERATION_PATTERN = re.compile(r"^v(\d+)-[0-9a-z-]+$")
 ENGINE_LOCK = ".engine.lock"
@@ -254,6 +255,7 @@ DE_SUGGEST = "de_suggest"
 PARTS_FIELD = "parts"  # title + summary + body, unstemmed, compounds split
 SUGGEST_FIELD = "suggest"  # title + tags, lower-cased and folded, for prefix completion
 DATE_SORT = "date_sort"  # YYYYMMDD as an integer fast field (0 = no date)
+PUBLISHED_SORT = "published_sort"  # the last publication in seconds since 1970 (0 = never), for "aktualisiert"
 SORT_FIELD = "title_sort"  # a collation key (umlauts folded), fast, for "titel"
 STORED_ONLY_SCALARS = tuple(f for f in SCALAR_FIELDS if f not in ("id", "title", "summary"))
 # Where a result card's highlighted text comes from, first match wins. The summary first:
@@ -429,6 +431,7 @@ def build_schema() -> tantivy.Schema:
         builder.add_text_field(name, stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field(SORT_FIELD, stored=False, fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_integer_field(DATE_SORT, stored=False, indexed=False, fast=True)
+    builder.add_integer_field(PUBLISHED_SORT, stored=False, indexed=False, fast=True)
     for name in INTEGER_FIELDS:
         builder.add_integer_field(name, stored=True, indexed=False, fast=True)
     for column in COUNT_COLUMNS:  # only aggregated; Tantivy indexes every text field, minimally here
@@ -439,6 +442,16 @@ def build_schema() -> tantivy.Schema:
 def _date_number(value: Any) -> int:
     match = re.match(r"^(\d{4})-(\d{2})-(\d{2})", str(value or ""))
     return int("".join(match.groups())) if match else 0
+
+
+def _timestamp(value: Any) -> int:
+    """Seconds since 1970 of an ISO date and time with its offset; 0 when there is none."""
+    if not value:
+        return 0
+    try:
+        return int(datetime.fromisoformat(str(value)).timestamp())
+    except ValueError:
+        return 0
 
 
 def to_tantivy(doc: Document) -> tantivy.Document:
@@ -473,6 +486,7 @@ def to_tantivy(doc: Document) -> tantivy.Document:
             out.add_text(name, value)
     out.add_text(SORT_FIELD, sort_key(str(doc.get("title_sort") or title)))
     out.add_integer(DATE_SORT, _date_number(doc.get("date")))
+    out.add_integer(PUBLISHED_SORT, _timestamp(doc.get("published")))
     for name in INTEGER_FIELDS:
         out.add_integer(name, int(doc.get(name) or 0))
     return out
@@ -1110,6 +1124,8 @@ class EmbeddedEngine(SearchEngine):
             return result.count, list(result.hits)
         if request.sort == "titel":
             field, order = SORT_FIELD, tantivy.Order.Asc
+        elif request.sort == "aktualisiert":
+            field, order = PUBLISHED_SORT, tantivy.Order.Desc
         else:
             field, order = DATE_SORT, tantivy.Order.Desc
         result = searcher.search(query, limit=limit, offset=offset, order_by_field=field, order=order)

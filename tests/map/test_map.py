@@ -29,7 +29,9 @@ FILTERS = [
 def get_json(client, url: str, status: int = 200) -> dict:
     response = client.get(url)
     assert response.status_code == status, response.content[:500]
-    assert response["Content-Type"].startswith("application/json")
+    # Errors are problem documents (RFC 9457), still with the "errors" and "message" members.
+    expected = "application/json" if status == 200 else "application/problem+json"
+    assert response["Content-Type"].startswith(expected)
     return json.loads(response.content)
 
 
@@ -67,7 +69,10 @@ def test_map_counts_are_the_search_counts(client, engine, qs):
         assert m["size_class_label"] in ("Großstadt", "Mittelstadt", "Kleinstadt", "Landgemeinde")
         assert 47 < m["lat"] < 55.1 and 5.8 < m["lon"] < 15.1
         for project in m["projects"]:
-            assert set(project) == {"id", "title", "url"} and project["url"].startswith("http://testserver/")
+            assert set(project) == {"id", "external_id", "title", "url"} and project["url"].startswith(
+                "http://testserver/"
+            )
+            assert project["external_id"]  # the exchange format's stable id, beside the page id
 
 
 @pytest.mark.parametrize("qs", ["", "guideline=3.3", "q=Daten"])

@@ -274,6 +274,15 @@ class EngineContract:
             dates = [h.source["date"] or "0000" for h in result.hits]
             assert len(dates) == result.total and dates == sorted(dates, reverse=True)
 
+    def test_sort_updated_is_publication_descending(self, engine, demo_documents):
+        """ "aktualisiert" orders by the last publication (feeds and alerts read it), not by ``date``."""
+        for text in ("", "Daten"):
+            result = run(engine, text, sort="aktualisiert", page_size=ALL)
+            published = [h.source["published"] for h in result.hits]
+            assert len(published) == result.total and published == sorted(published, reverse=True)
+            assert all(p.endswith("+00:00") for p in published), "published is UTC in every engine"
+            assert all(h.source["external_id"] for h in result.hits)
+
     def test_sort_title_is_ascending(self, engine, demo_documents):
         for text in ("", "Daten"):
             titles = [h.source["title"] for h in run(engine, text, sort="titel", page_size=ALL).hits]
@@ -281,7 +290,7 @@ class EngineContract:
             # casefolded title both count as ascending; on the demo titles they agree.
             assert titles in (sorted(titles, key=fold), sorted(titles, key=str.casefold)), titles
 
-    @pytest.mark.parametrize("sort", ["relevanz", "neueste", "titel"])
+    @pytest.mark.parametrize("sort", ["relevanz", "neueste", "titel", "aktualisiert"])
     def test_pages_are_disjoint_and_complete(self, engine, sort):
         for text in ("", "Daten"):
             everything = hit_ids(engine, text, sort=sort)

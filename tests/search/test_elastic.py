@@ -331,6 +331,7 @@ def test_phrases_are_required_phrase_matches(ready, cluster):
         ("relevanz", ["_score", DATE_DESC, "id"]),
         ("neueste", [DATE_DESC, "_score", "id"]),
         ("titel", ["title_sort", "id"]),
+        ("aktualisiert", [{"published": {"order": "desc", "missing": "_last"}}, "id"]),
     ],
 )
 def test_sorts(ready, cluster, sort, expected):

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.core.management import call_command
+from wagtail.models import PageViewRestriction
 
 from cms.core.site_setup import section
 from cms.projects.models import MunicipalityPage, ProjectPage
@@ -74,6 +75,20 @@ def test_publish_indexes_and_unpublish_and_delete_remove(engine, municipality):
     assert found(engine, "Videotür") == ["Dorfladen mit Videotür"]
     ProjectPage.objects.get(pk=project.pk).delete()
     assert found(engine, "Videotür") == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_view_restriction_added_or_removed_later_updates_the_index(engine, municipality):
+    """A restriction is no publish: without its own signal the index (search, API, feeds) kept the page."""
+    project = new_project(municipality)
+    project.save_revision().publish()
+    assert found(engine, "Videotür") == ["Dorfladen mit Videotür"]
+    restriction = PageViewRestriction.objects.create(
+        page=municipality, restriction_type=PageViewRestriction.PASSWORD, password="geheim-2026"
+    )
+    assert found(engine, "Videotür") == []  # the project below the restricted page left the index too
+    restriction.delete()
+    assert found(engine, "Videotür") == ["Dorfladen mit Videotür"]
 
 
 @pytest.mark.django_db(transaction=True)

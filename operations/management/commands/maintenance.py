@@ -10,7 +10,8 @@ from operations.maintenance import run_maintenance
 class Command(BaseCommand):
     help = (
         "Wartung: holt offene Index-Aufträge nach und löscht alte Zugangsanfragen, Protokolleinträge, "
-        "erledigte Index-Aufträge, Hintergrundaufgaben und abgelaufene Sitzungen. Stündlich ausführen."
+        "erledigte Index-Aufträge, Hintergrundaufgaben, unbestätigte Benachrichtigungen und abgelaufene Sitzungen. "
+        "Stündlich ausführen."
     )
 
     def handle(self, *args, **options):

@@ -1,1 +1,0 @@
-from .urls import api_urlpatterns as urlpatterns  # noqa: F401
