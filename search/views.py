@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -16,6 +19,17 @@ from .facets import FACETS
 from .query import MAX_QUERY_CHARS, SORTS, RequestError, SearchRequest, parse_request
 
 STATE_PARAMS = ("q", "sort", "kommune", *(f.name for f in FACETS))
+logger = logging.getLogger(__name__)
+
+# An empty result offers to drop one selected facet at a time; each offer costs one extra search.
+MAX_RELAXATIONS = 8
+# Facets whose values are Charta terms with a page of their own (/charta/<kind>/<code>/).
+TERM_KINDS = {
+    "guideline": "leitlinien",
+    "leitbild": "leitbild",
+    "recommendation": "empfehlungen",
+    "action_field": "handlungsfelder",
+}
 
 
 def _params(request: SearchRequest) -> list[tuple[str, str]]:
@@ -41,6 +55,8 @@ def url_for(request: SearchRequest, **changes) -> str:
     if "toggle" in changes:
         name, value = changes["toggle"]
         params = [p for p in params if p != (name, value)] if (name, value) in params else params + [(name, value)]
+    if "drop_facet" in changes:
+        params = [p for p in params if p[0] != changes["drop_facet"]]
     if "drop_facets" in changes:
         params = [p for p in params if p[0] in ("q", "sort", "kommune")]
     if "sort" in changes:
@@ -73,6 +89,48 @@ def guideline_tree(response: service.SearchResponse) -> list[dict]:
     return tree
 
 
+def relaxations(search_request: SearchRequest, response: service.SearchResponse) -> list[dict]:
+    """For an empty result: how many hits the search would have without each selected facet.
+
+    Values within a facet are ORed, so dropping one value of several can only lose hits; the
+    offer is to drop a facet's whole selection. Only called for an empty result, one search
+    per facet with a selection, at most MAX_RELAXATIONS.
+    """
+    offers: list[dict] = []
+    for group in response.facets:
+        selected = [value for value in group.values if value.selected]
+        if not selected:
+            continue
+        if len(offers) >= MAX_RELAXATIONS:
+            break
+        filters = {name: values for name, values in search_request.filters.items() if name != group.name and values}
+        relaxed = service.search(replace(search_request, filters=filters, sort="relevanz", page=1, page_size=1))
+        offers.append(
+            {
+                "facet": group.facet.label,
+                "labels": [value.label for value in selected],
+                "count": None if relaxed.degraded else relaxed.total,
+                "url": url_for(search_request, drop_facet=group.name),
+            }
+        )
+    return offers
+
+
+def related_terms(response: service.SearchResponse) -> list[dict]:
+    """The Charta terms among the selected filters, each with its own page, for an empty result."""
+    terms = []
+    for group in response.facets:
+        kind = TERM_KINDS.get(group.name)
+        if kind is None:
+            continue
+        terms += [
+            {"label": value.label, "url": reverse("term", args=[kind, value.value])}
+            for value in group.values
+            if value.selected
+        ]
+    return terms
+
+
 def with_remembered_kommune(request: HttpRequest):
     """The query parameters, plus the municipality remembered in the session if the URL has none."""
     if request.GET.get("kommune"):
@@ -103,6 +161,11 @@ def search(request: HttpRequest) -> HttpResponse:
     if kommune is not None and request.GET.get("kommune") == kommune.ags:
         comparable.remember(request, kommune)  # ?kommune=<AGS> in the URL is remembered
     response = service.search(search_request)
+    # Engine and timing are for operators, not visitors: the log and the JSON API carry them.
+    logger.debug(
+        "Suche %r: %s Treffer von %s in %s ms", search_request.text, response.total, response.engine, response.took_ms
+    )
+    empty = response.total == 0 and not errors and not response.degraded
     chips = []
     for group in response.facets:
         for value in group.values:
@@ -129,6 +192,8 @@ def search(request: HttpRequest) -> HttpResponse:
         # Back here after choosing a municipality, without the old one, which would win over the new choice.
         "picker_next": request.path + query_string([p for p in _params(search_request) if p[0] != "kommune"]),
         "guideline_tree": guideline_tree(response),
+        "relaxations": relaxations(search_request, response) if empty else [],
+        "related_terms": related_terms(response) if empty else [],
         "toggle": lambda name, value: url_for(search_request, toggle=(name, value)),
         "page_urls": {
             "previous": url_for(search_request, page=search_request.page - 1) if search_request.page > 1 else "",

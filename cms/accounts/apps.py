@@ -10,6 +10,9 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals
+        from . import admin_language, signals
 
         post_migrate.connect(signals.setup_roles_after_migrate, sender=self, dispatch_uid="accounts.setup_roles")
+        post_migrate.connect(
+            admin_language.reset_unpermitted_admin_languages, sender=self, dispatch_uid="accounts.admin_language"
+        )

@@ -8,14 +8,17 @@ generic redirect to the dashboard.
 from __future__ import annotations
 
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.action_menu import SubmitForModerationMenuItem
+from wagtail.admin.menu import MenuItem
 from wagtail.models import Page
 
 from cms.core.converters import parse_id
 
-from . import policy
+from . import first_steps, policy
 
 
 def forbidden(request, reason, explore: Page | None = None) -> TemplateResponse:
@@ -106,3 +109,37 @@ def word_submit_for_review(menu_items, request, context):
         if type(item) is SubmitForModerationMenuItem:
             replacement = ReviewSubmitMenuItem(order=item.order)
             menu_items[index] = replacement
+
+
+# -- "Erste Schritte": the guide per role (cms/accounts/first_steps.py) ----------------------------
+@hooks.register("register_admin_urls")
+def register_first_steps_url():
+    return [path("erste-schritte/", first_steps.FirstStepsView.as_view(), name="first_steps")]
+
+
+class FirstStepsMenuItem(MenuItem):
+    """Shown only to users with a platform role: the guide has nothing for anyone else."""
+
+    def is_shown(self, request) -> bool:
+        return bool(first_steps.user_roles(request.user))
+
+
+@hooks.register("register_admin_menu_item")
+def register_first_steps_menu_item():
+    return FirstStepsMenuItem(gettext_lazy("Erste Schritte"), reverse("first_steps"), icon_name="help", order=50)
+
+
+@hooks.register("construct_homepage_panels")
+def add_first_steps_panel(request, panels):
+    if panel := first_steps.dashboard_panel(request.user):
+        panels.insert(0, panel)
+
+
+# Wagtail's own help items link to its release notes and its English editor guide on wagtail.org;
+# the platform's guide is "Erste Schritte". The keyboard shortcuts stay.
+WAGTAIL_HELP_ITEMS = ("editor-guide", "whats-new-in-wagtail-")
+
+
+@hooks.register("construct_help_menu")
+def replace_wagtail_help(request, menu_items):
+    menu_items[:] = [item for item in menu_items if not item.name.startswith(WAGTAIL_HELP_ITEMS)]

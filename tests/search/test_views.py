@@ -174,3 +174,57 @@ def test_similar_projects_tag_lists_other_projects(engine, demo_documents):
     context = similar_projects(Stub())
     assert context["results"] and all(r.type == "projekt" for r in context["results"])
     assert source["title"] not in [r.title for r in context["results"]]
+
+
+def test_search_page_shows_neither_engine_nor_timing(client):
+    html = client.get("/suche/?q=Beteiligung").content.decode()
+    assert result_items(html)
+    assert "Suchmaschine:" not in html and "embedded" not in html and not re.search(r"\d ms\b", html)
+    # The API keeps both, for operators and clients.
+    data = api(client, "q=Beteiligung")
+    assert data["engine"] == "embedded" and isinstance(data["took_ms"], float)
+
+
+EMPTY = "content_type=checkliste&guideline=2.3&guideline=1.1&size_class=kleinstadt"
+
+
+def test_empty_result_offers_each_filter_to_drop_with_its_count(client):
+    assert api(client, EMPTY)["total"] == 0
+    html = client.get("/suche/?" + EMPTY).content.decode()
+    # No filter panel and no sort control for nothing to filter or sort.
+    assert 'id="filter-panel"' not in html and 'id="search-sort"' not in html
+    offers = re.findall(r'<li><a href="(/suche/\?[^"]*)">Ohne ([^<]*)</a> <span class="count">\((\d+) Treffer\)', html)
+    expected = [
+        ("guideline=2.3&amp;guideline=1.1&amp;size_class=kleinstadt", "Art des Inhalts: Checkliste"),
+        (
+            "content_type=checkliste&amp;size_class=kleinstadt",
+            "Charta-Leitlinie: 1.1 Digitalisierung in die Stadtentwicklung integrieren und Ziele der nachhaltigen "
+            "Stadtentwicklung umsetzen, 2.3 Mitgestaltung fördern",
+        ),
+        ("content_type=checkliste&amp;guideline=2.3&amp;guideline=1.1", "Gemeindegröße: Kleinstadt"),
+    ]
+    assert [(url.removeprefix("/suche/?"), label) for url, label, _count in offers] == expected
+    for url, _label, count in offers:
+        assert int(count) == api(client, url.removeprefix("/suche/?").replace("&amp;", "&"))["total"]
+    assert any(int(count) > 0 for _url, _label, count in offers)
+    assert 'href="/suche/?"' in html  # "Alle Filter entfernen"
+    # The Charta terms behind the selected filters, and the Charta itself.
+    assert 'href="/charta/leitlinien/2.3/"' in html and 'href="/charta/leitlinien/1.1/"' in html
+    assert 'href="/charta/"' in html
+
+
+def test_suggestions_cost_searches_only_for_an_empty_result(client, monkeypatch):
+    from search import service, views
+
+    calls = []
+    search = service.search
+    monkeypatch.setattr(service, "search", lambda request, engine=None: calls.append(request) or search(request))
+    html = client.get("/suche/?size_class=kleinstadt").content.decode()
+    assert len(calls) == 1 and "Filter einzeln entfernen" not in html
+    assert 'id="filter-panel"' in html and "Filter (1 aktiv)" in html
+
+    calls.clear()
+    monkeypatch.setattr(views, "MAX_RELAXATIONS", 2)
+    html = client.get("/suche/?" + EMPTY).content.decode()
+    assert len(calls) == 3  # the search itself, then one per facet up to the limit
+    assert html.count("Ohne ") == 2
