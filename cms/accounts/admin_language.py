@@ -10,6 +10,7 @@ login, password-reset and lockout pages need this middleware to be German for ev
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
@@ -18,8 +19,9 @@ from django.urls import reverse
 from django.utils import translation
 
 
+@cache
 def admin_prefixes() -> tuple[str, ...]:
-    """Where Wagtail's admin and Django's own admin are mounted."""
+    """Where Wagtail's admin and Django's own admin are mounted (fixed by the URLconf: looked up once)."""
     return (reverse("wagtailadmin_home"), reverse("admin:index"))
 
 

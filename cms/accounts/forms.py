@@ -12,11 +12,9 @@ from wagtail.admin.forms.auth import LoginForm
 
 
 class PlatformLoginForm(LoginForm):
-    """Wagtail's login form with German labels and placeholders for both fields."""
+    """Wagtail's login form with German labels for both fields; Wagtail's own hint texts are German already."""
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Benutzername")
-        self.fields["username"].widget.attrs["placeholder"] = _("Ihr Benutzername")
         self.fields["password"].label = _("Passwort")
-        self.fields["password"].widget.attrs["placeholder"] = _("Ihr Passwort")

@@ -38,6 +38,7 @@ from cms.core.site_setup import ensure_site_structure, section
 from cms.core.text import german_slug
 from cms.knowledge.models import ChecklistPage, GuideExampleProject, GuidePage
 from cms.projects.models import (
+    CHARTA_TERM_FIELDS,
     EvaluationReportPage,
     ExperienceReportPage,
     Indicator,
@@ -450,7 +451,7 @@ class Writer:
             p.lead_municipality_id = parent.municipality_id
             if "partner_municipalities" in record:
                 p.partner_municipalities.set(Municipality.objects.filter(ags__in=record["partner_municipalities"]))
-            for kind in ("guidelines", "leitbild", "recommendations", "actors", "action_fields"):
+            for kind in CHARTA_TERM_FIELDS:
                 if kind in record:
                     getattr(p, kind).set(self._terms(kind, record[kind]))
             if "tags" in record:

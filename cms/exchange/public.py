@@ -46,6 +46,7 @@ from wagtail.query import PageQuerySet
 from cms.core.licence import REGISTRY_LICENCE, content_licence
 from cms.knowledge.models import ChecklistPage, GuidePage
 from cms.projects.models import (
+    CHARTA_TERM_FIELDS,
     GALLERY_RENDITION,
     EvaluationReportPage,
     ExperienceReportPage,
@@ -65,11 +66,7 @@ BLOCK_RENDITION = "max-1200x900"
 BATCH_SIZE = 200
 PROJECT_RELATIONS = (
     "partner_municipalities",
-    "guidelines",
-    "leitbild",
-    "recommendations",
-    "actors",
-    "action_fields",
+    *CHARTA_TERM_FIELDS,
     "tagged_items__tag",
     "datasets",
     "attachments__document",

@@ -31,6 +31,7 @@ from registry.loaders import data_attribution
 from registry.models import Municipality, Urbanisation
 
 from .models import (
+    CHARTA_TERM_FIELDS,
     EvaluationReportPage,
     ExperienceReportPage,
     GoalAttainment,
@@ -384,11 +385,7 @@ def project_detail(
         .filter(pk=project_id)
         .select_related("lead_municipality__state")
         .prefetch_related(
-            "guidelines",
-            "leitbild",
-            "recommendations",
-            "actors",
-            "action_fields",
+            *CHARTA_TERM_FIELDS,
             "tagged_items__tag",
             "datasets",
             Prefetch("partner_municipalities", queryset=Municipality.objects.select_related("state")),

@@ -105,6 +105,11 @@ class MunicipalityPage(PlatformPage):
         return context
 
 
+# A project's Charta terms, one many-to-many field per vocabulary: imported, exported and served
+# under these names, and prefetched together wherever a project is read whole.
+CHARTA_TERM_FIELDS = ("guidelines", "leitbild", "recommendations", "actors", "action_fields")
+
+
 class ProjectPageTag(TaggedItemBase):
     content_object = ParentalKey("projects.ProjectPage", related_name="tagged_items", on_delete=models.CASCADE)
 
