@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from tests.access.test_access_requests import make_namesake
 
@@ -27,7 +28,7 @@ def test_form_is_accessible_empty_with_errors_and_with_candidates(page, axe, liv
     # Submitting the empty form: summary on top, focused, linking to the fields.
     page.get_by_role("button", name="Anfrage absenden").click()
     summary = page.locator("#error-summary")
-    assert summary.is_visible()
+    expect(summary).to_be_visible()
     # The deferred script moves focus once it runs; wait for it (fails after the default timeout).
     page.wait_for_function("document.activeElement && document.activeElement.id === 'error-summary'")
     assert page.locator("#id_name").get_attribute("aria-invalid") == "true"
@@ -39,7 +40,7 @@ def test_form_is_accessible_empty_with_errors_and_with_candidates(page, axe, liv
     page.locator("#id_consent").check()
     page.get_by_role("button", name="Anfrage absenden").click()
     group = page.get_by_role("group", name="Welche Kommune meinen Sie?")
-    assert group.get_by_role("radio").count() == 2
+    expect(group.get_by_role("radio")).to_have_count(2)
     assert axe() == []
 
     group.get_by_label("Neustadt (Rosenheim, Bayern, 09187999)").check()

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from playwright.sync_api import expect
 
 from cms.accounts.roles import ROLE_KOMMUNE, grant_role, setup_roles
 from cms.exchange.importer import import_files
@@ -44,7 +45,7 @@ def test_footer_login_and_first_steps(page, axe, live_server, kommune_user):
 
     assert page.get_by_role("heading", level=1).inner_text() == "Anmelden bei der Smart-City-Erfahrungsplattform"
     assert "wagtail" not in page.locator("main").inner_text().lower()
-    assert page.get_by_role("img", name="Logo der Smart-City-Erfahrungsplattform").is_visible()
+    expect(page.get_by_role("img", name="Logo der Smart-City-Erfahrungsplattform")).to_be_visible()
     assert page.title() == "Anmelden - Smart-City-Erfahrungsplattform"
     assert severe(axe()) == []
 
@@ -56,8 +57,8 @@ def test_footer_login_and_first_steps(page, axe, live_server, kommune_user):
     panel = page.locator("#first-steps-section")
     panel.get_by_role("link", name="Anleitung „Erste Schritte“ öffnen").click()
     page.wait_for_url(re.compile(r"/admin/erste-schritte/$"))
-    assert page.get_by_role("heading", name="Erste Schritte für Kommunen").is_visible()
-    assert page.get_by_role("link", name="Neuen Steckbrief anlegen").is_visible()
+    expect(page.get_by_role("heading", name="Erste Schritte für Kommunen")).to_be_visible()
+    expect(page.get_by_role("link", name="Neuen Steckbrief anlegen")).to_be_visible()
     assert severe(axe()) == []
 
     assert page.third_party_requests == []

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from cms.core.site_setup import section
 from cms.projects.models import MunicipalityPage, ProjectPage
@@ -30,7 +31,7 @@ def test_subscribe_form_is_accessible_and_stays_on_this_host(page, axe, live_ser
 
     # Sent empty: a summary linking to the fields, each field marked invalid.
     page.get_by_role("button", name="Suche abonnieren").click()
-    assert page.get_by_role("alert").filter(has_text="Bitte prüfen Sie").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="Bitte prüfen Sie")).to_be_visible()
     assert page.locator("#id_email").get_attribute("aria-invalid") == "true"
     assert axe() == []
 

@@ -1,6 +1,7 @@
 """The project map and the coverage page in a real browser: axe-core, privacy by default, keyboard."""
 
 import pytest
+from playwright.sync_api import expect
 
 from cms.exchange.importer import import_files
 from search.engines import get_engine
@@ -29,9 +30,9 @@ def test_map_passes_axe_before_and_after_loading_and_asks_nobody_until_asked(pag
     errors = errors_of(page)
     page.goto(live_server.url + "/karte/")
     assert page.locator("h1").count() == 1
-    assert page.get_by_text("Kartenkacheln werden von OpenStreetMap geladen").is_visible()
+    expect(page.get_by_text("Kartenkacheln werden von OpenStreetMap geladen")).to_be_visible()
     load = page.get_by_role("button", name="Karte laden")
-    assert load.is_visible()
+    expect(load).to_be_visible()
     assert page.locator("#map-unload").is_hidden() and page.locator("#project-map").is_hidden()
     assert axe() == []
     # Privacy by default: not a single request to another server before the click.
@@ -67,7 +68,7 @@ def test_marker_popup_lists_the_projects(page, live_server, content):
     popup.wait_for()
     assert "Laternen-Monitoring in der Großstadt" in popup.inner_text()
     link = popup.get_by_role("link", name="Laternen-Monitoring in der Großstadt")
-    assert link.is_visible()
+    expect(link).to_be_visible()
     # From the keyboard: focus moves into the popup, Escape closes it and returns to the marker.
     assert page.evaluate("document.activeElement.textContent") == "Laternen-Monitoring in der Großstadt"
     page.keyboard.press("Escape")
@@ -85,7 +86,7 @@ def test_map_choice_lasts_for_the_tab_and_can_be_withdrawn(page, live_server, co
     assert page.locator("#project-map").is_hidden()
     before = len(page.third_party_requests)
     page.reload()
-    assert page.get_by_role("button", name="Karte laden").is_visible()
+    expect(page.get_by_role("button", name="Karte laden")).to_be_visible()
     assert page.locator(".leaflet-container").count() == 0
     assert len(page.third_party_requests) == before
 
@@ -111,17 +112,17 @@ def test_list_alternative_is_reachable_by_keyboard(page, live_server, content):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('#projekt-liste') !== null")
     list_region = page.get_by_role("region", name="Projekte als Liste")
-    assert list_region.get_by_role("link", name="Laternen-Monitoring in der Großstadt").is_visible()
+    expect(list_region.get_by_role("link", name="Laternen-Monitoring in der Großstadt")).to_be_visible()
 
 
 def test_map_works_without_javascript(chromium_browser, live_server, content):
     context = chromium_browser.new_context(java_script_enabled=False, locale="de-DE")
     page = context.new_page()
     page.goto(live_server.url + "/karte/")
-    assert page.get_by_role("link", name="Fernwartung der Straßenbeleuchtung").is_visible()
+    expect(page.get_by_role("link", name="Fernwartung der Straßenbeleuchtung")).to_be_visible()
     assert page.locator("#map-load").is_hidden()  # a button that cannot work is not shown
     assert page.locator("#map-unload").is_hidden()
-    assert page.get_by_text("Kartenkacheln werden von OpenStreetMap geladen").is_visible()
+    expect(page.get_by_text("Kartenkacheln werden von OpenStreetMap geladen")).to_be_visible()
     page.get_by_label("Kleinstadt").check()
     page.get_by_role("button", name="Filter anwenden").click()
     page.wait_for_url("**/karte/?*size_class=kleinstadt*")
@@ -133,7 +134,7 @@ def test_coverage_page_passes_axe(page, axe, live_server, content):
     page.goto(live_server.url + "/abdeckung/")
     assert page.locator("h1").count() == 1
     assert page.locator("table").count() == 5  # the coverage tables, and transfers by size class
-    assert page.get_by_role("link", name="3.3 in Landgemeinden: 0 Projekte").is_visible()
+    expect(page.get_by_role("link", name="3.3 in Landgemeinden: 0 Projekte")).to_be_visible()
     assert axe() == []
     assert page.third_party_requests == []
     # A number is a link to its search.

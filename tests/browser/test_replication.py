@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from cms.exchange.importer import import_files
 from cms.projects.models import ProjectPage
@@ -30,7 +31,7 @@ def test_checklist_ticks_survive_a_reload(page, axe, live_server, projects):
     page.get_by_role("link", name="Nachnutzen: Checkliste für Ihre Kommune").click()
     page.wait_for_url(re.compile(rf"/nachnutzen/{project.pk}/$"))
     assert "Nachnutzen: Fernwartung der Straßenbeleuchtung" in page.locator("h1").inner_text()
-    assert page.get_by_role("button", name="Drucken").is_visible()
+    expect(page.get_by_role("button", name="Drucken")).to_be_visible()
 
     first = page.get_by_role("checkbox", name=re.compile(r"^Bestand erfassen"))
     second = page.get_by_role("checkbox", name=re.compile(r"^Personal einplanen: ca\. 6,5 Personenmonate"))
@@ -60,7 +61,7 @@ def test_checklist_ticks_survive_a_reload(page, axe, live_server, projects):
     page.get_by_label("Amtlicher Gemeindeschlüssel (8 Ziffern)").fill("12073069")
     page.get_by_role("button", name="Unterschiede anzeigen").click()
     page.wait_for_url(re.compile(r"kommune=12073069"))
-    assert page.get_by_role("heading", name="Was in Boitzenburger Land anders ist").is_visible()
+    expect(page.get_by_role("heading", name="Was in Boitzenburger Land anders ist")).to_be_visible()
     assert axe() == []
     assert page.third_party_requests == []
 
@@ -69,10 +70,10 @@ def test_print_shows_only_the_checklist(page, live_server, projects):
     project, _ = projects
     page.goto(f"{live_server.url}/nachnutzen/{project.pk}/")
     page.emulate_media(media="print")
-    assert not page.locator(".site-header").is_visible()
-    assert not page.locator(".kommune-form").is_visible()
-    assert not page.get_by_role("link", name="Als Markdown herunterladen").is_visible()
-    assert page.locator(".replication-checklist").is_visible()
+    expect(page.locator(".site-header")).to_be_hidden()
+    expect(page.locator(".kommune-form")).to_be_hidden()
+    expect(page.get_by_role("link", name="Als Markdown herunterladen")).to_be_hidden()
+    expect(page.locator(".replication-checklist")).to_be_visible()
 
 
 def test_add_two_projects_to_the_comparison(page, axe, live_server, projects):
@@ -96,7 +97,7 @@ def test_add_two_projects_to_the_comparison(page, axe, live_server, projects):
     assert axe() == []
 
     # Every row differs here, so "Nur Zeilen mit Unterschieden" has nothing to hide and stays hidden.
-    assert not page.get_by_label("Nur Zeilen mit Unterschieden zeigen").is_visible()
+    expect(page.get_by_label("Nur Zeilen mit Unterschieden zeigen")).to_be_hidden()
 
     # On a phone the table scrolls inside its container, not the page.
     page.set_viewport_size({"width": 360, "height": 740})
@@ -106,7 +107,7 @@ def test_add_two_projects_to_the_comparison(page, axe, live_server, projects):
 
     page.get_by_role("link", name=re.compile(r"^Entfernen\W+Laternen-Monitoring in der Großstadt$")).click()
     page.wait_for_url(re.compile(rf"\?p={first.pk}$"))
-    assert page.locator(".message[role=status]").is_visible()
+    expect(page.locator(".message[role=status]")).to_be_visible()
     assert page.third_party_requests == []
 
 
@@ -115,9 +116,9 @@ def test_only_differences_hides_equal_rows(page, live_server, projects):
     third = ProjectPage.objects.get(external_id="projekt-test-buxtehude")
     page.goto(f"{live_server.url}/nachnutzen/vergleich/?p={second.pk}&p={third.pk}")
     goal = page.locator("tr.compare-row--zielerreichung")  # neither has an evaluation
-    assert goal.is_visible()
+    expect(goal).to_be_visible()
     page.get_by_label("Nur Zeilen mit Unterschieden zeigen").check()
-    assert not goal.is_visible()
-    assert page.locator("tr.compare-row--status").is_visible()
+    expect(goal).to_be_hidden()
+    expect(page.locator("tr.compare-row--status")).to_be_visible()
     page.get_by_label("Nur Zeilen mit Unterschieden zeigen").uncheck()
-    assert goal.is_visible()
+    expect(goal).to_be_visible()

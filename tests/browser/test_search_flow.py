@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from cms.exchange.importer import import_files
 from search.engines import get_engine
@@ -25,7 +26,7 @@ def test_search_tick_facet_remove_chip_open_result(page, live_server, indexed_co
     page.wait_for_url(re.compile(r"/suche/\?q=Laternen"))
     results = page.locator("ol.results > li")
     assert results.count() >= 2
-    assert page.get_by_role("heading", level=2, name=re.compile(r"Treffer")).is_visible()
+    expect(page.get_by_role("heading", level=2, name=re.compile(r"Treffer"))).to_be_visible()
 
     # Ticking a facet value applies it (progressive enhancement submits the form).
     page.get_by_label(re.compile(r"^Kleinstadt")).check()
@@ -34,7 +35,7 @@ def test_search_tick_facet_remove_chip_open_result(page, live_server, indexed_co
     assert titles and all("Großstadt" not in t for t in titles)
     assert "Fernwartung der Straßenbeleuchtung" in titles
     chip = page.locator("a.chip", has_text="Kleinstadt")
-    assert chip.is_visible()
+    expect(chip).to_be_visible()
 
     # The chip removes the filter again; the URL holds the whole state.
     chip.click()
@@ -43,7 +44,7 @@ def test_search_tick_facet_remove_chip_open_result(page, live_server, indexed_co
 
     page.get_by_role("link", name="Fernwartung der Straßenbeleuchtung").first.click()
     assert "Fernwartung der Straßenbeleuchtung" in page.locator("h1").inner_text()
-    assert page.locator(".demo-notice").is_visible()
+    expect(page.locator(".demo-notice")).to_be_visible()
     similar = page.get_by_role("region", name="Ähnliche Projekte")
     assert "Laternen-Monitoring in der Großstadt" in similar.inner_text()
     assert page.third_party_requests == []

@@ -6,6 +6,7 @@ One page load per width and page; the filter panel is a <details> element, opene
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from cms.exchange.importer import import_files
 from search.engines import get_engine
@@ -39,7 +40,7 @@ def open_by_keyboard(page) -> None:
     assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
     page.keyboard.press("Enter")
     assert page.locator("details.filter-panel").evaluate("el => el.open")
-    assert page.get_by_label(re.compile(r"^Kleinstadt")).is_visible()
+    expect(page.get_by_label(re.compile(r"^Kleinstadt"))).to_be_visible()
 
 
 def test_search_page_results_first_at_desktop_and_phone_width(page, axe, live_server, indexed_content):
@@ -53,7 +54,7 @@ def test_search_page_results_first_at_desktop_and_phone_width(page, axe, live_se
     content = page.locator(".filter-layout").bounding_box()
     assert filters["width"] <= 0.3 * content["width"]
     assert filters["x"] < page.locator(".filter-layout__main").bounding_box()["x"]  # the column is on the left
-    assert page.get_by_label(re.compile(r"^Kleinstadt")).is_visible()  # open beside the results
+    expect(page.get_by_label(re.compile(r"^Kleinstadt"))).to_be_visible()  # open beside the results
     assert "Suchmaschine" not in page.locator("main").inner_text()
     assert axe() == []
 
