@@ -65,7 +65,9 @@ format: $(BIN)/.installed
 
 # With POSTGRES_TEST_URL set, the PostgreSQL pass (all but the browser tests) runs beside the
 # SQLite pass, one per core; its output follows once both are done. The passes share nothing:
-# in-memory SQLite vs. PostgreSQL's test database, a temporary search index per process.
+# in-memory SQLite vs. PostgreSQL's test database, a temporary search index per process. The walks
+# over the whole site (marker pg_pass) then run only in the PostgreSQL pass, the browser tests only
+# in the SQLite pass, so that both end at about the same time.
 test: $(BIN)/.installed node_modules/.installed lint
 	@mkdir -p var; pg=""; \
 	if [ -n "$$POSTGRES_TEST_URL" ]; then \
@@ -73,7 +75,7 @@ test: $(BIN)/.installed node_modules/.installed lint
 		DATABASE_URL="$$POSTGRES_TEST_URL" DJANGO_SETTINGS_MODULE=cms.settings.test \
 			$(PY) -m pytest -m "not browser" > var/test-postgresql.log 2>&1 & pg=$$!; \
 	fi; \
-	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest; sqlite_rc=$$?; pg_rc=0; \
+	POSTGRES_PASS_RUNS=$${pg:+1} DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) -m pytest; sqlite_rc=$$?; pg_rc=0; \
 	if [ -n "$$pg" ]; then \
 		wait $$pg; pg_rc=$$?; \
 		echo "== Datenbanktests gegen PostgreSQL =="; cat var/test-postgresql.log; \

@@ -29,6 +29,7 @@ urlpatterns = [
     # The read API (api/urls.py): a top-level app that mounts each layer's router.
     path("api/v1/", include("api.urls")),
     path("", include("search.map_urls")),
+    path("", include("explore.urls")),
     path("", include("search.comparable_urls")),
     path("charta/", include("cms.core.taxonomy_urls")),
     path("gemeindegroesse/<slug:size_class>/", core_views.size_class_detail, name="size_class"),

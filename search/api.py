@@ -88,7 +88,9 @@ def _parameter_model(name: str, *, content_type: bool, paging: bool) -> type[Sch
             _documented({"type": "string", "maxLength": MAX_QUERY_CHARS}),
             Field(
                 None,
-                description='Suchtext: alle Wörter müssen vorkommen; "in Anführungszeichen" sucht eine Wortfolge.',
+                description="Suchtext: alle Wörter müssen vorkommen (gibt es so weniger als drei Treffer: die meisten, "
+                "dann ist relaxed true); Füllwörter wie „wie“ oder „können“ zählen nicht, Synonyme der Redaktion "
+                '(KI, künstliche Intelligenz) finden einander; "in Anführungszeichen" sucht eine Wortfolge.',
                 examples=["Straßenbeleuchtung"],
             ),
         ),
@@ -190,9 +192,29 @@ class SearchOut(Schema):
     took_ms: float = Field(description="Dauer der Suche in Millisekunden.", examples=[3.2])
     degraded: bool = Field(description="Ersatzsuche ohne Filter, weil die Suchmaschine nicht erreichbar ist.")
     notice: str = Field(description="Hinweis an die Nutzenden, sonst leer.")
+    relaxed: bool = Field(
+        description="Mit allen Suchwörtern gab es (fast) keine Treffer: die Treffer enthalten die meisten, "
+        "nicht alle Suchwörter."
+    )
     kommune: KommuneOut | None = Field(None, description="Nur mit kommune: die gewählte Kommune.")
     results: list[ResultOut] = Field(description="Die Treffer dieser Seite.")
     facets: Facets = Field(description=FACETS_DESCRIPTION)
+
+
+class SuggestItemOut(Schema):
+    """Ein Vorschlag einer Gruppe."""
+
+    text: str = Field(description="Anzeigetext (bei Projekten: der vorgeschlagene Suchbegriff).")
+    url: str = Field(description="Relative Adresse, zu der der Vorschlag führt; leer: nach text suchen.")
+    hint: str = Field(description="Zusatz zur Anzeige (Kreis und Land, Art des Charta-Begriffs), sonst leer.")
+
+
+class SuggestGroupOut(Schema):
+    """Vorschläge einer Art."""
+
+    key: str = Field(description="projekte, kommunen oder charta.", examples=["kommunen"])
+    label: str = Field(description="Überschrift der Gruppe.", examples=["Kommunen"])
+    items: list[SuggestItemOut] = Field(description="Die Vorschläge, die besten zuerst.")
 
 
 class SuggestOut(Schema):
@@ -200,6 +222,10 @@ class SuggestOut(Schema):
 
     q: str = Field(description="Der Anfang, zu dem vorgeschlagen wird.", examples=["Bürg"])
     suggestions: list[str] = Field(description="Vorschläge.", examples=[["Bürgerbeteiligung", "Bürgerbus"]])
+    groups: list[SuggestGroupOut] = Field(
+        description="Die Vorschläge nach Art: Projekte (Titel und Schlagwörter, wie suggestions), Kommunen "
+        "und Charta-Begriffe; nur Gruppen mit Vorschlägen."
+    )
 
 
 class MapProjectOut(Schema):
@@ -311,6 +337,7 @@ def search_payload(request: HttpRequest, search_request: SearchRequest) -> dict:
         "took_ms": response.took_ms,
         "degraded": response.degraded,
         "notice": response.notice,
+        "relaxed": response.relaxed,
         "results": [_result(request, r, kommune is not None) for r in response.results],
         "facets": facets_json(response),
     }
@@ -338,7 +365,7 @@ SEARCH_DESCRIPTION = (
 )
 def search(request: HttpRequest, response: HttpResponse, params: Query[SearchParams]) -> dict:
     # ``params`` documents the parameters; parse_request reads them, as the search page does.
-    payload = search_payload(request, parse_request(request.GET))
+    payload = search_payload(request, parse_request(request.GET, relax=True))
     set_etag(response, payload, volatile=("took_ms",))
     return payload
 
@@ -355,7 +382,7 @@ def search(request: HttpRequest, response: HttpResponse, params: Query[SearchPar
     ),
 )
 def projects(request: HttpRequest, response: HttpResponse, params: Query[ProjectListParams]) -> dict:
-    parsed = parse_request(request.GET)
+    parsed = parse_request(request.GET, relax=True)
     search_request = replace(parsed, filters={**parsed.filters, **FORCED})
     payload = search_payload(request, search_request)
     set_etag(response, payload, volatile=("took_ms",))
@@ -367,7 +394,10 @@ def projects(request: HttpRequest, response: HttpResponse, params: Query[Project
     response=SuggestOut,
     url_name="suggest",
     summary="Suchvorschläge",
-    description="Vervollständigt den Anfang eines Suchbegriffs (die ersten 100 Zeichen) aus dem Suchindex.",
+    description=(
+        "Vervollständigt den Anfang eines Suchbegriffs (die ersten 100 Zeichen) aus dem Suchindex, auch mit "
+        "ein, zwei Tippfehlern, und schlägt Kommunen und Charta-Begriffe vor (groups)."
+    ),
 )
 def suggest(
     request: HttpRequest,
@@ -377,7 +407,8 @@ def suggest(
 ) -> dict:
     search_request = parse_request({"q": [request.GET.get("q", "")]})
     prefix = search_request.text[:SUGGEST_PREFIX_CHARS]
-    return {"q": prefix, "suggestions": service.suggest(prefix)}
+    suggestions = service.suggest(prefix)
+    return {"q": prefix, "suggestions": suggestions, "groups": service.suggestion_groups(prefix, suggestions)}
 
 
 @router.get(

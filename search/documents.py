@@ -3,8 +3,11 @@
 Documents are plain dicts so that every engine indexes exactly the same data; a result
 card is rendered from the stored fields alone, without a database query per hit.
 
-Shape: ``id`` (the page's primary key as a string), the text fields ``title``, ``summary``
-and ``body``, ``title_sort`` (casefolded title), one list of strings per keyword field
+Shape: ``id`` (the page's primary key as a string), the text fields ``title``, ``summary``,
+``body`` and ``extra`` (everything else public about a project that a search should find:
+partner municipalities, the lead municipality's district, indicator names of its evaluations,
+the contact's role, the funding programme; weighted lowest, so that a project *about* Feldberg
+ranks above one that merely has Feldberg as a partner), ``title_sort`` (casefolded title), one list of strings per keyword field
 (every facet, plus ``municipality_ags``), the scalar strings in SCALAR_FIELDS (``date`` is
 ISO ``YYYY-MM-DD`` or "": a project's start, a report's date, otherwise the publication day;
 ``published`` is the ISO date and time, in UTC, when the page was last published, which feeds
@@ -14,8 +17,10 @@ integers in INTEGER_FIELDS.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
+from html import unescape
 from typing import Any
 
 from django.db.models import Count, Value
@@ -23,8 +28,9 @@ from django.db.models.functions import Length, Substr
 from django.utils.html import strip_tags
 from wagtail.models import Page
 
+from cms.content_types import KEY_OF_MODEL
 from cms.knowledge.models import ChecklistPage, GuidePage
-from cms.projects.models import EvaluationReportPage, ExperienceReportPage, ProjectAdaptation, ProjectPage
+from cms.projects.models import EvaluationReportPage, ExperienceReportPage, Indicator, ProjectAdaptation, ProjectPage
 from registry.taxonomy import expand_guideline_codes
 
 from .facets import FACETS, budget_band
@@ -32,7 +38,7 @@ from .facets import FACETS, budget_band
 Document = dict[str, Any]
 
 # Full-text fields and their BM25 boosts.
-TEXT_FIELDS: dict[str, float] = {"title": 3.0, "summary": 2.0, "body": 1.0}
+TEXT_FIELDS: dict[str, float] = {"title": 3.0, "summary": 2.0, "body": 1.0, "extra": 0.5}
 # Keyword fields, each a list of strings: every facet plus the municipality key.
 FACET_FIELDS: tuple[str, ...] = tuple(f.field for f in FACETS)
 KEYWORD_FIELDS: tuple[str, ...] = (*FACET_FIELDS, "municipality_ags")
@@ -55,23 +61,37 @@ INTEGER_FIELDS: tuple[str, ...] = ("population", "reuse_count")
 # otherwise make highlighting fail or crawl on every search that finds it. The first 200,000
 # characters (about 60 pages) hold what a search should find; the page itself is unchanged.
 MAX_BODY_CHARS = 200_000
-CONTENT_TYPE_OF = {
-    ProjectPage: "projekt",
-    ExperienceReportPage: "erfahrungsbericht",
-    EvaluationReportPage: "evaluationsbericht",
-    GuidePage: "leitfaden",
-    ChecklistPage: "checkliste",
-}
+CONTENT_TYPE_OF = KEY_OF_MODEL  # cms/content_types.py
 INDEXED_MODELS = tuple(CONTENT_TYPE_OF)
 # ``all_documents`` reads this many pages at a time: a fixed number of queries per batch, and
 # memory bounded by the batch, not by the size of the site.
 BATCH_SIZE = 500
 # What a project's document reads through its relations, loaded for a whole batch at once.
-PROJECT_RELATIONS = ("guidelines", "leitbild", "recommendations", "action_fields", "tagged_items__tag")
+PROJECT_RELATIONS = (
+    "guidelines",
+    "leitbild",
+    "recommendations",
+    "action_fields",
+    "tagged_items__tag",
+    "partner_municipalities",
+)
+# Where one block of rich text ends and the next begins: without a break there,
+# "<p>nicht.</p><p>Am …</p>" would become "nicht.Am" in the index and in snippets.
+_BLOCK_END = re.compile(
+    r"</(?:p|h[1-6]|li|blockquote|div|pre|tr|td|th|dt|dd|figcaption|table|ul|ol)\s*>|<(?:br|hr)\b[^>]*>", re.I
+)
+# A contact role is public, a contact's e-mail address is not: never index one typed into the role.
+_EMAIL = re.compile(r"\S+@\S+")
+
+
+def _plain(value: Any) -> str:
+    """Text of an HTML fragment, one line per block, entities decoded, spaces collapsed."""
+    text = unescape(strip_tags(_BLOCK_END.sub(lambda m: m.group(0) + "\n", str(value))))
+    return "\n".join(line for line in (" ".join(raw.split()) for raw in text.splitlines()) if line)
 
 
 def _text(*parts: Any) -> str:
-    return "\n".join(strip_tags(str(p)) for p in parts if p)
+    return "\n".join(text for p in parts if p and (text := _plain(p)))
 
 
 def _stream_text(stream) -> str:
@@ -98,7 +118,7 @@ def _empty() -> Document:
     doc: Document = {name: [] for name in KEYWORD_FIELDS}
     doc.update({name: "" for name in SCALAR_FIELDS})
     doc.update({name: 0 for name in INTEGER_FIELDS})
-    doc.update({"body": "", "title_sort": ""})
+    doc.update({"body": "", "extra": "", "title_sort": ""})
     return doc
 
 
@@ -119,6 +139,7 @@ def _municipality_fields(doc: Document, municipality) -> None:
 def _finish(doc: Document, page: Page, kind: str, summary: str, day: date | None) -> Document:
     doc["id"] = str(page.pk)
     doc["body"] = doc["body"][:MAX_BODY_CHARS]
+    doc["extra"] = doc["extra"][:MAX_BODY_CHARS]
     doc["content_type"] = [kind]
     doc["title"] = page.title
     doc["title_sort"] = page.title.casefold()
@@ -162,7 +183,28 @@ def reuse_count(page: ProjectPage) -> int:
     return ProjectAdaptation.objects.filter(source_id=page.pk, page__in=ProjectPage.objects.live().public()).count()
 
 
-def project_document(page: ProjectPage, reuse: int | None = None, has_evaluation: bool | None = None) -> Document:
+def project_extra(page: ProjectPage, indicators: Iterable[str] | None = None) -> str:
+    """The ``extra`` text of a project: partner municipalities, the lead municipality's district,
+    indicator names of its live, public evaluation reports (looked up when not given), the
+    contact's role (without any e-mail address) and the funding programme."""
+    if indicators is None:
+        indicators = _indicator_names([page.path]).get(page.path, [])
+    lead = page.lead_municipality
+    return _text(
+        *sorted(m.name for m in page.partner_municipalities.all()),  # the batch prefetches these
+        lead.district.name if lead is not None else "",
+        *indicators,
+        _EMAIL.sub(" ", page.contact_role),
+        page.funding_programme,
+    )
+
+
+def project_document(
+    page: ProjectPage,
+    reuse: int | None = None,
+    has_evaluation: bool | None = None,
+    indicators: Iterable[str] | None = None,
+) -> Document:
     doc = project_fields(page, has_evaluation)
     # The project's own, not passed on to its reports: only projects are (or are not) "nachgenutzt".
     doc["reuse_count"] = reuse_count(page) if reuse is None else reuse
@@ -172,11 +214,11 @@ def project_document(page: ProjectPage, reuse: int | None = None, has_evaluation
         page.solution,
         page.transferability,
         page.lessons_learned,
-        page.funding_programme,
         _stream_text(page.body),
         doc["municipality_name"],
         " ".join(doc["tag"]),
     )
+    doc["extra"] = project_extra(page, indicators)
     return _finish(doc, page, "projekt", page.summary, page.start_date)
 
 
@@ -258,6 +300,22 @@ def _evaluated(project_paths: Iterable[str]) -> set[str]:
     )
 
 
+def _indicator_names(project_paths: Iterable[str]) -> dict[str, list[str]]:
+    """Indicator names of the live, public evaluation reports below these project paths, in one query."""
+    parent_path = Substr("page__path", 1, Length("page__path") - Value(Page.steplen))
+    rows = (
+        Indicator.objects.filter(page__in=EvaluationReportPage.objects.live().public())
+        .annotate(parent_path=parent_path)
+        .filter(parent_path__in=list(project_paths))
+        .order_by("page__path", "sort_order", "pk")
+        .values_list("parent_path", "name")
+    )
+    names: dict[str, list[str]] = {}
+    for path, name in rows:
+        names.setdefault(path, []).append(name)
+    return names
+
+
 def _reuse_counts(project_ids: list[int]) -> dict[int, int]:
     """``reuse_count`` for a batch of projects, in one query."""
     rows = (
@@ -270,14 +328,17 @@ def _reuse_counts(project_ids: list[int]) -> dict[int, int]:
 
 
 def _projects():
-    return ProjectPage.objects.select_related("lead_municipality__state").prefetch_related(*PROJECT_RELATIONS)
+    return ProjectPage.objects.select_related(
+        "lead_municipality__state", "lead_municipality__district"
+    ).prefetch_related(*PROJECT_RELATIONS)
 
 
 def _project_documents(batch: list[ProjectPage]) -> Iterator[Document]:
     evaluated = _evaluated(page.path for page in batch)
     reuse = _reuse_counts([page.pk for page in batch])
+    indicators = _indicator_names(evaluated)
     for page in batch:
-        yield project_document(page, reuse.get(page.pk, 0), page.path in evaluated)
+        yield project_document(page, reuse.get(page.pk, 0), page.path in evaluated, indicators.get(page.path, []))
 
 
 def _report_documents(batch: list[ExperienceReportPage | EvaluationReportPage]) -> Iterator[Document]:
@@ -302,7 +363,9 @@ def all_documents(batch_size: int = BATCH_SIZE) -> Iterator[Document]:
     for model in INDEXED_MODELS:
         pages = model.objects.live().public()
         if model is ProjectPage:
-            pages = pages.select_related("lead_municipality__state").prefetch_related(*PROJECT_RELATIONS)
+            pages = pages.select_related("lead_municipality__state", "lead_municipality__district").prefetch_related(
+                *PROJECT_RELATIONS
+            )
             build = _project_documents
         elif model in (ExperienceReportPage, EvaluationReportPage):
             if model is EvaluationReportPage:

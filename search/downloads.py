@@ -220,7 +220,7 @@ def search_download(request: HttpRequest, params) -> HttpResponse:
     try:
         fmt = requested_format(request)
         try:
-            search_request = parse_request(params)
+            search_request = parse_request(params, relax=True)
         except RequestError as exc:
             raise DownloadRefused(exc.errors) from None
         identity = client_identity(request)

@@ -12,18 +12,14 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from cms.content_types import LABELS
 from cms.projects.models import ProjectStatus
 from registry.loaders import STATE_NAMES
 from registry.models import ActionField, Guideline, LeitbildAttribute, Recommendation
 from registry.size_class import SizeClass
 
-CONTENT_TYPES: dict[str, str] = {
-    "projekt": _("Projekt-Steckbrief"),
-    "erfahrungsbericht": _("Erfahrungsbericht"),
-    "evaluationsbericht": _("Evaluationsbericht"),
-    "leitfaden": _("Leitfaden"),
-    "checkliste": _("Checkliste"),
-}
+# The values of the facet "content_type": the kinds of content (cms/content_types.py).
+CONTENT_TYPES = LABELS
 
 BUDGET_BANDS: dict[str, str] = {
     "bis-50k": _("bis 50.000 €"),
@@ -93,7 +89,6 @@ class Facet:
     value_pattern: str = r"^[\w .,:/()+&'-]{1,100}$"
     top: int = 6
     order: str = "count"  # "count": most frequent first; "vocabulary": in the vocabulary's order
-    hierarchical: bool = False
     help_text: str = field(default="", compare=False)
 
     def labels(self) -> dict[str, str]:
@@ -112,7 +107,6 @@ FACETS: tuple[Facet, ...] = (
         _("Charta-Leitlinie"),
         _guideline_labels,
         order="vocabulary",
-        hierarchical=True,
         top=16,
     ),
     Facet("size_class", "size_class", _("Gemeindegröße"), lambda: dict(SizeClass.choices), order="vocabulary"),

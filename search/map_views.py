@@ -1,4 +1,4 @@
-"""The map of all projects (/karte/; its data: /api/v1/karte/ in search/api.py) and the coverage page (/abdeckung/).
+"""The map of all projects (/karte/; its data: /api/v1/karte/ in search/api.py).
 
 The map takes the same parameters as the search and asks the same engine, with the content
 type forced to "projekt"; its counts are the search's counts. Projects are placed at their
@@ -21,12 +21,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from cms.content_types import PROJECT
 from registry.loaders import STATE_NAMES
 from registry.models import Municipality
 from registry.size_class import SizeClass
 
 from . import comparable, service
-from .coverage import coverage
 from .facets import FACETS
 from .query import RequestError, SearchRequest, parse_request
 from .views import guideline_tree, query_string, with_remembered_kommune
@@ -35,7 +35,7 @@ DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 DEFAULT_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>-Mitwirkende'
 MAP_PAGE_SIZE = 1000  # projects per engine request while collecting all matches
 MAX_MAP_PROJECTS = 20_000  # a safety net far above this platform's size
-FORCED = {"content_type": ("projekt",)}
+FORCED = {"content_type": (PROJECT,)}
 FORM_FACETS = tuple(f for f in FACETS if f.name not in FORCED)
 
 
@@ -114,7 +114,7 @@ def map_data(search_request: SearchRequest, engine=None) -> MapData:
     results = list(first.results)
     if first.degraded:
         # The database fallback ignores filters and mixes types: show its projects, say so.
-        results = [r for r in results if r.type == "projekt"]
+        results = [r for r in results if r.type == PROJECT]
         total = len(results)
     else:
         total = first.total
@@ -236,11 +236,3 @@ def project_map(request: HttpRequest) -> HttpResponse:
         "picker_next": reverse("project_map") + query_string([p for p in state if p[0] != "kommune"]),
     }
     return render(request, "map/map.html", context, status=400 if errors else 200)
-
-
-# -- coverage -------------------------------------------------------------------------------
-
-
-@require_safe
-def coverage_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "coverage/coverage.html", {"coverage": coverage()})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from .facets import FACETS, FACETS_BY_NAME
+from .facets import FACETS
 
 MAX_QUERY_CHARS = 500
 MAX_PAGE = 500
@@ -52,6 +52,10 @@ class SearchRequest:
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
     kommune: str = ""  # the visitor's municipality (AGS), for sort "passend" and comparability marks
+    # May a query of several words that finds too little widen to most of its words
+    # (search.analysis_query)? Only where the answer says so: the search page with its note,
+    # the search API with ``relaxed``, and their downloads. Alerts, feeds and the map stay strict.
+    relax: bool = False
 
     @property
     def offset(self) -> int:
@@ -159,7 +163,7 @@ def _kommune(params: Mapping, errors: dict[str, str]) -> str:
     return raw
 
 
-def parse_request(params: Mapping) -> SearchRequest:
+def parse_request(params: Mapping, relax: bool = False) -> SearchRequest:
     """Validate request parameters (a QueryDict or a dict of lists) into a SearchRequest."""
     errors: dict[str, str] = {}
     text = _first(params, "q") or ""
@@ -211,8 +215,6 @@ def parse_request(params: Mapping) -> SearchRequest:
     page_size = _int(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE, errors)
     if errors:
         raise RequestError(errors)
-    return SearchRequest(text=text, filters=filters, sort=sort, page=page, page_size=page_size, kommune=kommune)
-
-
-def facet_names() -> list[str]:
-    return list(FACETS_BY_NAME)
+    return SearchRequest(
+        text=text, filters=filters, sort=sort, page=page, page_size=page_size, kommune=kommune, relax=relax
+    )

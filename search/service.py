@@ -11,6 +11,7 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from wagtail.models import Page
@@ -20,6 +21,7 @@ from registry.comparability import Comparison, Profile, explain, format_number
 from registry.size_class import SizeClass
 
 from . import comparable, health
+from .analysis_query import fuzzy_match
 from .documents import INDEXED_MODELS, document_for
 from .engines import EngineHit, EngineUnavailable, get_engine
 from .facets import CONTENT_TYPES, FACETS, Facet
@@ -27,6 +29,7 @@ from .query import SearchRequest
 
 logger = logging.getLogger(__name__)
 FALLBACK_LIMIT = 200
+GROUP_LIMIT = 5  # suggestions per group besides the completions (municipalities, Charta terms)
 STATUS_LABELS = dict(ProjectStatus.choices)
 
 
@@ -98,6 +101,7 @@ class SearchResponse:
     notice: str = ""
     kommune: Profile | None = None  # the visitor's municipality, if the request names one
     window: int | None = None  # only this many hits can be paged through (sort "passend")
+    relaxed: bool = False  # the hits match most, not all, of the words (search.analysis_query)
 
     @property
     def pages(self) -> int:
@@ -234,6 +238,7 @@ def search(request: SearchRequest, engine=None) -> SearchResponse:
         notice=notice,
         kommune=mine,
         window=comparable.RERANK_LIMIT if passend else None,
+        relaxed=raw.relaxed,
     )
 
 
@@ -272,6 +277,55 @@ def suggest(prefix: str, limit: int = 8, engine=None) -> list[str]:
         return engine.suggest(prefix, limit)
     except EngineUnavailable:
         return []
+
+
+# The Charta's term kinds: model, label of one term, URL segment of its page (/charta/<kind>/<code>/).
+def _term_kinds() -> list[tuple[type, str, str]]:
+    from registry.models import ActionField, Guideline, LeitbildAttribute, Recommendation
+
+    return [
+        (Guideline, _("Leitlinie"), "leitlinien"),
+        (LeitbildAttribute, _("Leitbild"), "leitbild"),
+        (Recommendation, _("Handlungsempfehlung"), "empfehlungen"),
+        (ActionField, _("Handlungsfeld"), "handlungsfelder"),
+    ]
+
+
+def charter_term_suggestions(prefix: str, limit: int = GROUP_LIMIT) -> list[dict]:
+    """Charta terms whose title has a word beginning with ``prefix``, typos tolerated
+    (``fuzzy_match``). The taxonomy has a few hundred terms at most: matched in Python."""
+    found = []
+    for model, kind_label, kind in _term_kinds():
+        for code, title in model.objects.values_list("code", "title"):
+            fit = fuzzy_match(title, prefix)
+            if fit is not None:
+                item = {"text": title, "url": reverse("term", args=[kind, code]), "hint": str(kind_label)}
+                found.append(((not fit[0], fit[1], title.casefold()), item))
+    return [item for _key, item in sorted(found, key=lambda pair: pair[0])[:limit]]
+
+
+def municipality_suggestions(prefix: str, limit: int = GROUP_LIMIT) -> list[dict]:
+    """Municipalities of the register whose name begins with ``prefix`` (the larger first),
+    each linking to the projects that suit it."""
+    return [
+        {
+            "text": m.name,
+            "url": reverse("comparable_projects", args=[m.ags]),
+            "hint": f"{m.district.name}, {m.state.name}",
+        }
+        for m in comparable.find(prefix, limit=limit, contains=False)
+    ]
+
+
+def suggestion_groups(prefix: str, titles: list[str]) -> list[dict]:
+    """The grouped suggestions of the search box: completions (titles and tags, ``titles``),
+    municipalities and Charta terms; only groups with something in them."""
+    groups = [
+        ("projekte", _("Projekte"), [{"text": text, "url": "", "hint": ""} for text in titles]),
+        ("kommunen", _("Kommunen"), municipality_suggestions(prefix) if len(prefix) >= 2 else []),
+        ("charta", _("Charta-Begriffe"), charter_term_suggestions(prefix) if len(prefix) >= 2 else []),
+    ]
+    return [{"key": key, "label": str(label), "items": items} for key, label, items in groups if items]
 
 
 def similar(page_id: int, limit: int = 4, engine=None) -> list[Result]:

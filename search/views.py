@@ -148,7 +148,7 @@ def search(request: HttpRequest) -> HttpResponse:
     if "format" in request.GET:  # ?format=csv|xlsx|json: every hit as a file (search/downloads.py)
         return downloads.search_download(request, with_remembered_kommune(request))
     try:
-        search_request = parse_request(with_remembered_kommune(request))
+        search_request = parse_request(with_remembered_kommune(request), relax=True)
         errors: dict[str, str] = {}
     except RequestError as exc:
         errors = exc.errors
@@ -194,7 +194,6 @@ def search(request: HttpRequest) -> HttpResponse:
         "guideline_tree": guideline_tree(response),
         "relaxations": relaxations(search_request, response) if empty else [],
         "related_terms": related_terms(response) if empty else [],
-        "toggle": lambda name, value: url_for(search_request, toggle=(name, value)),
         "page_urls": {
             "previous": url_for(search_request, page=search_request.page - 1) if search_request.page > 1 else "",
             "next": url_for(search_request, page=search_request.page + 1)

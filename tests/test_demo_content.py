@@ -10,6 +10,7 @@ from cms.projects.models import EvaluationReportPage, ExperienceReportPage, Muni
 
 
 @pytest.mark.django_db
+@pytest.mark.pg_pass
 def test_demo_import_creates_the_promised_content_and_every_page_renders(client):
     call_command("setup_demo")
     projects = ProjectPage.objects.live()

@@ -244,6 +244,7 @@ def names_read(monkeypatch) -> set[str]:
     return read
 
 
+@pytest.mark.pg_pass
 def test_no_hostile_value_causes_a_server_error(content, names_read, capsys):
     client = Client(raise_request_exception=False)  # an exception becomes the 500 it would be in production
     tally = Tally()

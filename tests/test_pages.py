@@ -102,6 +102,7 @@ def test_section_and_legal_pages(client, content):
         assert "<h1" in get(client, f"/{slug}/")
     plain = text(get(client, "/datenquellen/"))
     assert "Statistisches Bundesamt (Destatis)" in plain and "dl-de/by-2-0" in plain
+    assert "german-nouns" in plain and "CC BY-SA 4.0" in plain  # the search's word list (search.analysis)
 
 
 def test_taxonomy_pages_list_tagged_content(client, content):

@@ -10,7 +10,7 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import admin_language, signals
+        from . import admin_language, review_messages, signals  # noqa: F401 (review_messages: receivers)
 
         post_migrate.connect(signals.setup_roles_after_migrate, sender=self, dispatch_uid="accounts.setup_roles")
         post_migrate.connect(

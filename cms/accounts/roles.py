@@ -176,10 +176,26 @@ def research_group() -> Group:
     return group
 
 
+def page_metadata_permission() -> Permission:
+    """The permission to see and change slug, SEO fields, menus, external id and demo flag
+    (``cms.core.panels``); defined on Wagtail's page content type, which no model of ours declares."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from cms.core.panels import METADATA_PERMISSION_CODENAME, METADATA_PERMISSION_NAME
+
+    found, _created = Permission.objects.get_or_create(
+        content_type=ContentType.objects.get_for_model(Page, for_concrete_model=False),
+        codename=METADATA_PERMISSION_CODENAME,
+        defaults={"name": METADATA_PERMISSION_NAME},
+    )
+    return found
+
+
 @transaction.atomic
 def editorial_group() -> Group:
     group, _created = Group.objects.get_or_create(name=EDITORIAL_GROUP)
     _grant_model_permissions(group, [ADMIN_ACCESS, *EDITORIAL_MODEL_PERMISSIONS])
+    group.permissions.add(page_metadata_permission())
     _grant_collection_permissions(group, _root_collection(), MEDIA_MANAGER)
     root = Page.get_first_root_node()
     if root is not None:

@@ -18,7 +18,7 @@ from wagtail.models import Page
 
 from cms.core.converters import parse_id
 
-from . import first_steps, policy
+from . import dashboards, first_steps, policy
 
 
 def forbidden(request, reason, explore: Page | None = None) -> TemplateResponse:
@@ -105,10 +105,27 @@ class ReviewSubmitMenuItem(SubmitForModerationMenuItem):
 
 @hooks.register("construct_page_action_menu")
 def word_submit_for_review(menu_items, request, context):
+    """German wording, and for those who cannot publish "Zur Prüfung einreichen" as the main button.
+
+    Wagtail makes the first item the big button; by order that is "Entwurf speichern". For
+    municipal and research editors the step that matters is handing the page to the editorial
+    team, so that is what the button does; saving a draft stays in the menu next to it.
+    """
     for index, item in enumerate(menu_items):
         if type(item) is SubmitForModerationMenuItem:
             replacement = ReviewSubmitMenuItem(order=item.order)
             menu_items[index] = replacement
+            if not _can_publish(request.user, context):
+                menu_items.insert(0, menu_items.pop(index))
+            break
+
+
+def _can_publish(user, context) -> bool:
+    """Whether the user may publish the page being edited (or a new page under its parent)."""
+    if context.get("view") == "create":
+        return context["parent_page"].permissions_for_user(user).can_publish_subpage()
+    page = context.get("page")
+    return page is not None and page.permissions_for_user(user).can_publish()
 
 
 # -- "Erste Schritte": the guide per role (cms/accounts/first_steps.py) ----------------------------
@@ -133,6 +150,12 @@ def register_first_steps_menu_item():
 def add_first_steps_panel(request, panels):
     if panel := first_steps.dashboard_panel(request.user):
         panels.insert(0, panel)
+
+
+@hooks.register("construct_homepage_panels")
+def add_role_dashboards(request, panels):
+    """Each platform role's own panel (cms/accounts/dashboards.py); none for administrators without a role."""
+    panels.extend(dashboards.panels_for(request.user))
 
 
 # Wagtail's own help items link to its release notes and its English editor guide on wagtail.org;

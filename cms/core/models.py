@@ -13,6 +13,7 @@ from wagtail.search import index
 from .blocks import RICH_TEXT_FEATURES, BodyBlock
 from .fields import SanitizedRichTextField, SanitizedStreamField
 from .forms import PlatformPageForm
+from .panels import PROMOTE_PANELS, SETTINGS_PANELS
 
 
 class PlatformPage(Page):
@@ -36,7 +37,9 @@ class PlatformPage(Page):
         help_text=_("Fiktiver Demo-Inhalt: Die Seite zeigt einen deutlichen Hinweis „Beispieldaten“."),
     )
 
-    settings_panels = Page.settings_panels + [FieldPanel("external_id"), FieldPanel("is_demo")]
+    # Slug, SEO fields, menus, external id and demo flag: administrators and the editorial team only.
+    promote_panels = PROMOTE_PANELS
+    settings_panels = SETTINGS_PANELS
     base_form_class = PlatformPageForm
 
     class Meta:

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -281,10 +282,18 @@ def unknown_sources(bundles: list[Bundle], known_projects: set[str]) -> list[Imp
 
 
 class Writer:
-    """Writes validated records as published pages; collects model-level errors per record."""
+    """Writes validated records as pages; collects model-level errors per record.
 
-    def __init__(self, stats: ImportStats):
+    ``publish`` (the command ``import_content``) publishes every page it writes. Without it (the
+    upload in the admin, cms.exchange.onboarding) every page becomes a new draft revision by ``user``
+    and a new page stays unpublished; ``submit`` then starts the site's review workflow for each, so
+    that nothing a municipality uploads goes public before the editorial team has approved it.
+    """
+
+    def __init__(self, stats: ImportStats, *, publish: bool = True, user=None, submit: bool = False):
         self.stats = stats
+        self.publish, self.user, self.submit = publish, user, submit
+        self.drafts: list[int] = []  # pages saved as draft revisions, in write order, for ``submit_drafts``
         self.problems: list[ImportProblem] = []
         self.lineage: list[tuple[str, int, dict]] = []  # (source file, project page id, record) for phase 2
         # What this import saved, for one reference-index update per object at the end (``update_references``).
@@ -377,6 +386,11 @@ class Writer:
         self._warn_about_removed_markup(record, page)
         try:
             if created:
+                if not self.publish:
+                    page.live = False  # a new page waits for review; the live site never shows it before
+                    # The uploader owns it, as if created in the editor: researchers may edit only
+                    # the evaluation reports they own (cms.accounts.policy).
+                    page.owner = self.user
                 parent.add_child(instance=page)
             else:
                 if page.get_parent().pk != parent.pk:
@@ -384,7 +398,7 @@ class Writer:
                     page = model.objects.get(pk=page.pk)
                     page.title = record.get("title") or page.title
                     assign(page)
-            page.save_revision().publish()
+            self._save(page)
         except ValidationError as exc:
             for field_name, messages in exc.message_dict.items():
                 target = "" if field_name == "__all__" else field_name
@@ -394,6 +408,40 @@ class Writer:
         self.stats.count(kind, created)
         self._wrote(page)
         return page
+
+    def _save(self, page: Page) -> None:
+        """Publish the page, or keep the change as a draft revision (see the class docstring)."""
+        if self.publish:
+            page.save_revision().publish()
+            return
+        page.save_revision(user=self.user, log_action=True)
+        if page.pk not in self.drafts:
+            self.drafts.append(page.pk)
+
+    def submit_drafts(self) -> None:
+        """Start the review workflow (Wagtail's ``Workflow.start``) for every page saved as a draft.
+
+        A page already in review keeps its running workflow: the reviewers see the latest revision.
+        A page without a workflow (none configured for the site) stays a draft the editors find in
+        the admin.
+        """
+        if self.publish or not self.submit:
+            return
+        for page in Page.objects.filter(pk__in=self.drafts).specific():
+            workflow = page.get_workflow()
+            if workflow is None or not workflow.active or page.workflow_in_progress:
+                continue
+            workflow.start(page, self.user)
+
+    def _unchanged_container(self, model: type[Page], record: dict, own_fields: set[str]) -> Page | None:
+        """In draft mode, the existing page of a record that carries nothing but its id (and its children).
+
+        Such a record only says where its children go: writing the page again would add an empty
+        revision and send an unchanged page to review. ``import_content`` publishes every record as
+        before."""
+        if self.publish or set(record) - own_fields:
+            return None
+        return model.objects.filter(external_id=record["id"]).first()
 
     def _warn_about_removed_markup(self, record: dict, page: Page) -> None:
         """Rich text is cleaned when the page is saved anyway; cleaning it here first tells the sender what
@@ -419,7 +467,9 @@ class Writer:
                 p.title = record.get("title") or registry_entry.name
             _assign_present(p, record, "smart_city_unit", "intro")
 
-        page = self._upsert(MunicipalityPage, record, kommunen, "Kommunen", assign)
+        page = self._unchanged_container(MunicipalityPage, record, {"id", "ags", "projects"})
+        if page is None:
+            page = self._upsert(MunicipalityPage, record, kommunen, "Kommunen", assign)
         if page is None:
             return
         for project in record.get("projects", []):  # projects the record leaves out stay as they are
@@ -477,7 +527,11 @@ class Writer:
             if "body" in record:
                 p.body = record["body"]
 
-        page = self._upsert(ProjectPage, record, parent, "Projekte", assign)
+        page = self._unchanged_container(ProjectPage, record, {"id", "reports"})
+        if page is not None and page.get_parent().pk != parent.pk:
+            page = None  # the record moves the project: write it
+        if page is None:
+            page = self._upsert(ProjectPage, record, parent, "Projekte", assign)
         if page is None:
             return
         if "adapted_from" in record:  # without the key, the stored lineage stays
@@ -502,7 +556,7 @@ class Writer:
                 for i, (project, note) in enumerate(wanted)
             ]
             try:
-                page.save_revision().publish()
+                self._save(page)
             except ValidationError as exc:
                 for messages in exc.message_dict.values():
                     self.problems += [ImportProblem(source, record["id"], "adapted_from", m) for m in messages]
@@ -637,21 +691,41 @@ def _import_files(paths: list[Path]) -> ImportStats:
         problems += read_problems
         if bundle is not None:
             bundles.append(bundle)
-    problems += validate_bundles(bundles)
+    return _validate_and_write(bundles, problems, Writer(ImportStats()))
+
+
+def import_records(data: dict, source: str, *, publish: bool = True, user=None, submit: bool = False) -> ImportStats:
+    """Validate one exchange document already in memory (an upload in the admin) and import it in one
+    transaction, with the same checks and the same writer as ``import_files``; raise ImportFailed on
+    any problem. ``publish``, ``user`` and ``submit`` as for ``Writer``.
+
+    File references (images, PDFs) cannot travel with an upload: they are resolved against an empty
+    folder, so a record that names one is refused with "Die Datei … wurde nicht gefunden".
+    """
+    with tempfile.TemporaryDirectory(prefix="exchange-upload-") as folder:
+        bundle = Bundle(source, Path(folder), data)
+        try:
+            return _validate_and_write([bundle], [], Writer(ImportStats(), publish=publish, user=user, submit=submit))
+        except (RecursionError, MemoryError):
+            message = _("Die Importdaten sind zu groß oder zu tief verschachtelt, um sie zu verarbeiten")
+            raise ImportFailed([ImportProblem(source, "", "", message)]) from None
+
+
+def _validate_and_write(bundles: list[Bundle], problems: list[ImportProblem], writer: Writer) -> ImportStats:
+    problems = problems + validate_bundles(bundles)
     if problems:
         raise ImportFailed(problems)
 
-    stats = ImportStats()
     with transaction.atomic():
         ensure_site_structure()
         kommunen, wissen = section("kommunen"), section("wissen")
-        writer = Writer(stats)
         with disable_reference_index_auto_update():
             _write(writer, bundles, kommunen, wissen)
         if writer.problems:
             raise ImportFailed(sorted(writer.problems))
         writer.update_references()
-    return stats
+        writer.submit_drafts()
+    return writer.stats
 
 
 def _write(writer: Writer, bundles: list[Bundle], kommunen: Page, wissen: Page) -> None:

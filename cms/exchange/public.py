@@ -43,6 +43,7 @@ from wagtail.images.models import SourceImageIOError
 from wagtail.models import Page
 from wagtail.query import PageQuerySet
 
+from cms.content_types import KEY_OF_MODEL
 from cms.core.licence import REGISTRY_LICENCE, content_licence
 from cms.knowledge.models import ChecklistPage, GuidePage
 from cms.projects.models import (
@@ -72,13 +73,7 @@ PROJECT_RELATIONS = (
     "attachments__document",
 )
 REPORT_MODELS = (ExperienceReportPage, EvaluationReportPage)
-KIND_OF_MODEL: dict[type[Page], str] = {
-    ProjectPage: "projekt",
-    ExperienceReportPage: "erfahrungsbericht",
-    EvaluationReportPage: "evaluationsbericht",
-    GuidePage: "leitfaden",
-    ChecklistPage: "checkliste",
-}
+KIND_OF_MODEL: dict[type[Page], str] = KEY_OF_MODEL
 
 
 def licence_member() -> dict:

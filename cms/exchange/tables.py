@@ -50,6 +50,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from cms.content_types import LABELS
+
 Cell = str | int | float | date | None
 
 LIST_SEPARATOR = "; "
@@ -59,14 +61,7 @@ XLSX_DATE_FORMAT = "yyyy-mm-dd"
 LICENCE_SHEET = "Lizenz"
 
 # The kinds of items a row can stand for, with the label the "Art" column shows.
-KIND_LABELS: dict[str, Promise] = {
-    "projekt": _("Projekt-Steckbrief"),
-    "erfahrungsbericht": _("Erfahrungsbericht"),
-    "evaluationsbericht": _("Evaluationsbericht"),
-    "leitfaden": _("Leitfaden"),
-    "checkliste": _("Checkliste"),
-    "indikator": _("Indikator"),
-}
+KIND_LABELS: dict[str, Promise] = {**LABELS, "indikator": _("Indikator")}
 # A report record's ``type`` → the kind of its row.
 REPORT_KINDS: dict[str, str] = {"experience": "erfahrungsbericht", "evaluation": "evaluationsbericht"}
 

@@ -63,7 +63,12 @@ class ChecklistItemBlock(blocks.StructBlock):
 
 class KnowledgePage(PlatformPage):
     intro = models.TextField(_("Einleitung"), help_text=_("Für wen ist das Material, und wobei hilft es?"))
-    author_organisation = models.CharField(_("Herausgegeben von"), max_length=200, blank=True)
+    author_organisation = models.CharField(
+        _("Herausgegeben von"),
+        max_length=200,
+        blank=True,
+        help_text=_("Wer hat das Material herausgegeben, z. B. ein Institut, ein Verband oder eine Kommune?"),
+    )
 
     parent_page_types = ["core.SectionIndexPage"]
     subpage_types: list[str] = []
@@ -79,8 +84,13 @@ class GuidePage(KnowledgePage):
         blank=True,
         limit_choices_to={"parent__isnull": False},
         related_name="guides",
+        help_text=_("Zu welchen Leitlinien der Smart City Charta gibt der Leitfaden Hilfe?"),
     )
-    sections = SanitizedStreamField([("section", GuideSectionBlock())], verbose_name=_("Abschnitte"))
+    sections = SanitizedStreamField(
+        [("section", GuideSectionBlock())],
+        verbose_name=_("Abschnitte"),
+        help_text=_("Der Leitfaden in Abschnitten, je mit Überschrift und Text, in der Reihenfolge des Vorgehens."),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),
@@ -98,8 +108,18 @@ class GuidePage(KnowledgePage):
 
 class GuideExampleProject(Orderable):
     page = ParentalKey(GuidePage, on_delete=models.CASCADE, related_name="example_projects")
-    project = models.ForeignKey("projects.ProjectPage", on_delete=models.CASCADE, related_name="+")
-    note = models.CharField(_("Warum dieses Beispiel?"), max_length=300, blank=True)
+    project = models.ForeignKey(
+        "projects.ProjectPage",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Ein Steckbrief, an dem sich zeigt, wie der Leitfaden in der Praxis aussieht."),
+    )
+    note = models.CharField(
+        _("Warum dieses Beispiel?"),
+        max_length=300,
+        blank=True,
+        help_text=_("Was lässt sich an diesem Projekt lernen?"),
+    )
 
     panels = [PageChooserPanel("project", "projects.ProjectPage"), FieldPanel("note")]
 
@@ -111,13 +131,18 @@ class ChecklistPage(RoutablePageMixin, KnowledgePage):
         blank=True,
         limit_choices_to={"parent__isnull": False},
         related_name="checklists",
+        help_text=_("Zu welchen Leitlinien der Smart City Charta gehören die Prüfpunkte?"),
     )
     is_pruefraster = models.BooleanField(
         _("Prüfraster"),
         default=False,
         help_text=_("Ein Prüfraster dient der Bewertung eines Vorhabens, nicht nur als Aufgabenliste."),
     )
-    items = SanitizedStreamField([("item", ChecklistItemBlock())], verbose_name=_("Prüfpunkte"))
+    items = SanitizedStreamField(
+        [("item", ChecklistItemBlock())],
+        verbose_name=_("Prüfpunkte"),
+        help_text=_("Die Prüfpunkte, je mit Phase und Erläuterung; Pflichtpunkte muss jedes Vorhaben klären."),
+    )
 
     content_panels = Page.content_panels + [
         FieldPanel("intro"),

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Router, Schema
 from pydantic import WithJsonSchema
 
+from cms.content_types import KEY_OF_MODEL, LABELS
 from cms.core.api import LicenceOut, PageRef, absolute_url, licence_out, page_ref, rich_text
 from cms.core.licence import REGISTRY_LICENCE, content_licence
 from registry.api import MunicipalityRef, Term, municipality_ref, term
@@ -68,8 +69,6 @@ EXCHANGE_REPORT_FIELDS_NOT_IN_API: dict[str, str] = {
     "slug": "Teil der Adresse, siehe url",
     "pdf": "Datei; die Seite des Berichts verlinkt sie",
 }
-REPORT_TYPES = {EvaluationReportPage: "evaluationsbericht", ExperienceReportPage: "erfahrungsbericht"}
-REPORT_TYPE_LABELS = {"evaluationsbericht": "Evaluationsbericht", "erfahrungsbericht": "Erfahrungsbericht"}
 
 
 def number(value: Decimal | None) -> float | None:
@@ -261,12 +260,12 @@ def _indicator(indicator: Indicator) -> dict:
 
 
 def report_record(request: HttpRequest, report: ReportPage) -> dict:
-    kind = REPORT_TYPES[type(report)]
+    kind = KEY_OF_MODEL[type(report)]
     record = {
         "id": report.pk,
         "external_id": report.external_id or "",
         "type": kind,
-        "type_label": REPORT_TYPE_LABELS[kind],
+        "type_label": str(LABELS[kind]),
         "title": report.title,
         "url": absolute_url(request, report),
         "demo": report.is_demo,

@@ -70,7 +70,7 @@ class Completeness:
         return not self.missing
 
 
-def _is_empty(value) -> bool:
+def is_empty(value) -> bool:
     if value is None:
         return True
     if hasattr(value, "all"):  # a (parental) many-to-many manager, saved or still in memory
@@ -103,7 +103,7 @@ def completeness(page) -> Completeness:
     filled: list[str] = []
     missing: list[MissingField] = []
     for name, why in RECOMMENDED:
-        present = _has_reports(page) if name == REPORTS else not _is_empty(getattr(page, name, None))
+        present = _has_reports(page) if name == REPORTS else not is_empty(getattr(page, name, None))
         if present:
             filled.append(name)
         else:

@@ -63,6 +63,7 @@ class MunicipalityPage(PlatformPage):
         verbose_name=_("Gemeinde (aus dem Gemeindeverzeichnis)"),
         on_delete=models.PROTECT,
         related_name="page",
+        help_text=_("Die Gemeinde aus dem amtlichen Gemeindeverzeichnis; Einwohnerzahl und Land kommen von dort."),
     )
     intro = SanitizedRichTextField(
         _("Vorstellung"),
@@ -449,14 +450,6 @@ class ProjectPage(PlatformPage):
                 self.lead_municipality_id = parent.municipality_id
         return super().save(*args, **kwargs)
 
-    @property
-    def municipality_page(self) -> MunicipalityPage | None:
-        parent = self.get_parent()
-        return parent.specific if parent else None
-
-    def reports(self):
-        return self.get_children().live().public().specific().order_by("-path")
-
     def lineage_sources(self) -> list[ProjectAdaptation]:
         """The projects this one was adapted from ("Nachnutzung von"), in the editor's order.
 
@@ -573,26 +566,59 @@ class ProjectAdaptation(Orderable):
 
 class ProjectDataset(Orderable):
     page = ParentalKey(ProjectPage, on_delete=models.CASCADE, related_name="datasets")
-    title = models.CharField(_("Titel"), max_length=200)
-    url = models.URLField(_("Adresse"))
-    license = models.CharField(_("Lizenz"), max_length=100, blank=True)
+    title = models.CharField(
+        _("Titel"), max_length=200, help_text=_("Name des Datensatzes, wie er im Datenportal heißt.")
+    )
+    url = models.URLField(
+        _("Adresse"), help_text=_("Adresse des Datensatzes, z. B. im Open-Data-Portal Ihrer Kommune oder bei GovData.")
+    )
+    license = models.CharField(
+        _("Lizenz"),
+        max_length=100,
+        blank=True,
+        help_text=_("z. B. „Datenlizenz Deutschland – Namensnennung – 2.0“ oder „CC BY 4.0“"),
+    )
 
     panels = [FieldPanel("title"), FieldPanel("url"), FieldPanel("license")]
 
 
 class ProjectImage(Orderable):
     page = ParentalKey(ProjectPage, on_delete=models.CASCADE, related_name="gallery_images")
-    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+")
-    alt_text = models.CharField(_("Alternativtext"), max_length=250)
-    caption = models.CharField(_("Bildunterschrift"), max_length=250, blank=True)
+    image = models.ForeignKey(
+        "wagtailimages.Image",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Ein Foto oder eine Grafik aus dem Projekt; nur Bilder, an denen Sie die Rechte haben."),
+    )
+    alt_text = models.CharField(
+        _("Alternativtext"),
+        max_length=250,
+        help_text=_("Was auf dem Bild zu sehen ist, für Menschen, die es nicht sehen können (ein bis zwei Sätze)."),
+    )
+    caption = models.CharField(
+        _("Bildunterschrift"),
+        max_length=250,
+        blank=True,
+        help_text=_("Optional: Text unter dem Bild, z. B. der Bildnachweis."),
+    )
 
     panels = [FieldPanel("image"), FieldPanel("alt_text"), FieldPanel("caption")]
 
 
 class ProjectAttachment(Orderable):
     page = ParentalKey(ProjectPage, on_delete=models.CASCADE, related_name="attachments")
-    document = models.ForeignKey("wagtaildocs.Document", on_delete=models.CASCADE, related_name="+")
-    title = models.CharField(_("Linktext"), max_length=200, blank=True)
+    document = models.ForeignKey(
+        "wagtaildocs.Document",
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Ein Dokument zum Projekt, z. B. Leistungsbeschreibung, Beschlussvorlage oder Präsentation."),
+    )
+    title = models.CharField(
+        _("Linktext"),
+        max_length=200,
+        blank=True,
+        help_text=_("Optional: der Text des Links; ohne Angabe erscheint der Titel des Dokuments."),
+    )
 
     panels = [FieldPanel("document"), FieldPanel("title")]
 
@@ -631,14 +657,26 @@ class GoalAttainment(models.TextChoices):
 
 
 class ReportPage(PlatformPage):
-    report_date = models.DateField(_("Datum"))
-    author_organisation = models.CharField(_("Verfasst von (Organisation)"), max_length=200)
+    report_date = models.DateField(
+        _("Datum"),
+        help_text=_("Wann wurde der Bericht abgeschlossen? Danach werden die Berichte eines Projekts sortiert."),
+    )
+    author_organisation = models.CharField(
+        _("Verfasst von (Organisation)"),
+        max_length=200,
+        help_text=_("Wer hat den Bericht verfasst, z. B. „Stadt Musterstadt, Stabsstelle Digitalisierung“?"),
+    )
     findings = SanitizedRichTextField(
         _("Ergebnisse"),
         features=RICH_TEXT_FEATURES,
         help_text=_("Was hat funktioniert, was nicht, und warum?"),
     )
-    body = SanitizedStreamField(BodyBlock(), verbose_name=_("Weitere Inhalte"), blank=True)
+    body = SanitizedStreamField(
+        BodyBlock(),
+        verbose_name=_("Weitere Inhalte"),
+        blank=True,
+        help_text=_("Optional: Bilder, Zitate, Tabellen oder Abschnitte, die in keines der festen Felder passen."),
+    )
     pdf = models.ForeignKey(
         "wagtaildocs.Document",
         verbose_name=_("Bericht als PDF"),
@@ -646,6 +684,7 @@ class ReportPage(PlatformPage):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        help_text=_("Optional: der vollständige Bericht als PDF-Datei; die Suche findet auch Wörter aus dem PDF."),
     )
     pdf_text = models.TextField(_("Text aus dem PDF"), blank=True, editable=False)
     # pdf_fingerprint(document) of the file pdf_text was extracted from; "" while it is still to be
@@ -755,9 +794,17 @@ class ExperienceReportPage(ReportPage):
 
 class EvaluationReportPage(ReportPage):
     goal_attainment = models.CharField(
-        _("Zielerreichung"), max_length=20, choices=GoalAttainment.choices, default=GoalAttainment.OFFEN
+        _("Zielerreichung"),
+        max_length=20,
+        choices=GoalAttainment.choices,
+        default=GoalAttainment.OFFEN,
+        help_text=_("Wie weit hat das Projekt die Ziele erreicht, die es sich selbst gesetzt hatte?"),
     )
-    goal_attainment_note = models.TextField(_("Erläuterung zur Zielerreichung"), blank=True)
+    goal_attainment_note = models.TextField(
+        _("Erläuterung zur Zielerreichung"),
+        blank=True,
+        help_text=_("Welche Ziele wurden erreicht, welche nicht, und woran lag es?"),
+    )
     method = models.TextField(_("Methode"), blank=True, help_text=_("Wie wurde evaluiert? Daten, Zeitraum, Vergleich"))
 
     content_panels = Page.content_panels + [
@@ -780,12 +827,37 @@ class EvaluationReportPage(ReportPage):
 
 class Indicator(Orderable):
     page = ParentalKey(EvaluationReportPage, on_delete=models.CASCADE, related_name="indicators")
-    name = models.CharField(_("Indikator"), max_length=200)
-    unit = models.CharField(_("Einheit"), max_length=50, blank=True)
-    baseline = models.DecimalField(_("Ausgangswert"), max_digits=14, decimal_places=2, null=True, blank=True)
-    target = models.DecimalField(_("Zielwert"), max_digits=14, decimal_places=2, null=True, blank=True)
-    measured = models.DecimalField(_("Gemessener Wert"), max_digits=14, decimal_places=2, null=True, blank=True)
-    measured_on = models.DateField(_("Messdatum"), null=True, blank=True)
+    name = models.CharField(
+        _("Indikator"), max_length=200, help_text=_("Was wurde gemessen, z. B. „Wartezeit im Bürgerbüro“?")
+    )
+    unit = models.CharField(_("Einheit"), max_length=50, blank=True, help_text=_("z. B. min, %, kWh oder Anzahl"))
+    baseline = models.DecimalField(
+        _("Ausgangswert"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Der Wert vor dem Projekt."),
+    )
+    target = models.DecimalField(
+        _("Zielwert"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Der Wert, den das Projekt erreichen wollte."),
+    )
+    measured = models.DecimalField(
+        _("Gemessener Wert"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Der zuletzt gemessene Wert."),
+    )
+    measured_on = models.DateField(
+        _("Messdatum"), null=True, blank=True, help_text=_("Wann wurde der gemessene Wert erhoben?")
+    )
 
     panels = [
         FieldPanel("name"),

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "cms.access",
     "cms.contact",
     "cms.replication",
+    # Between cms/ and search/: the coverage page and the visitor's municipality (explore/apps.py).
+    "explore",
     "search",
     # Above search/ (it imports it): `manage.py maintenance`.
     "operations",
@@ -96,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Lends the request to the review workflow's signal receivers (cms/accounts/review_messages.py).
+    "cms.accounts.review_messages.ReviewMessagesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as axes asks: it turns a login that axes refused into the lockout page.
@@ -273,6 +277,8 @@ TASKS = {
 # Exchange import (cms/exchange): larger JSON files are refused before they are read, so that an
 # import can neither exhaust memory nor produce pages too big to render and search.
 EXCHANGE_MAX_FILE_BYTES = int(os.environ.get("EXCHANGE_MAX_FILE_BYTES", str(20 * 1024 * 1024)))
+# Uploads in the admin ("Steckbriefe hochladen", cms/exchange/onboarding.py): JSON or XLSX, refused above this.
+EXCHANGE_UPLOAD_MAX_BYTES = int(os.environ.get("EXCHANGE_UPLOAD_MAX_BYTES", str(5 * 1024 * 1024)))
 
 # Rate limits (access requests, contact relay) must hold across server processes, so the
 # default cache lives in the database; `make run` creates the table.

@@ -114,6 +114,9 @@ class EngineResult:
     hits: list[EngineHit]
     facet_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     took_ms: float = 0.0
+    # The hits match most, not all, of the query's words (search.analysis_query): the search
+    # page says so ("Treffer, die nicht alle Suchwörter enthalten").
+    relaxed: bool = False
 
 
 class SearchEngine(ABC):

@@ -37,7 +37,6 @@ import html
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -62,8 +61,17 @@ from elasticsearch.dsl import (
     token_filter,
 )
 from elasticsearch.dsl.index import ComposableIndexTemplate
-from elasticsearch.dsl.query import Bool, Ids, MatchAll, MatchBoolPrefix, MoreLikeThis, MultiMatch, Query
+from elasticsearch.dsl.query import Bool, DisMax, Ids, MatchAll, MatchBoolPrefix, MoreLikeThis, MultiMatch, Query
 
+from search.analysis import WORD_RE, compound_snippet, fold_german, parts_text, words
+from search.analysis_query import (
+    FUZZY_SUGGEST_BELOW,
+    RELAX_BELOW,
+    Unit,
+    fuzzy_match,
+    plan,
+    suggest_distance,
+)
 from search.documents import KEYWORD_FIELDS, MAX_BODY_CHARS, TEXT_FIELDS
 from search.facets import FACETS
 from search.query import MAX_PAGE, MAX_PAGE_SIZE, ParsedText, SearchRequest, parse_text
@@ -111,48 +119,21 @@ FACET_BUCKETS = 1000
 SUGGEST_MIN_CHARS = 2
 SUGGEST_MAX_CHARS = 100
 SUGGEST_CANDIDATES = 50
-
-# Word parts that German smart-city texts glue together. Decompounding at index time makes
-# "Beteiligung" find "Bürgerbeteiligung" and "Daten" find "Datenplattform". Only parts of at
-# least four letters, and none that hide inside everyday words: the decompounder finds parts
-# anywhere in a word, so "wende" would split "verwendet", "funk" "Funktion", "grün" "Gründung".
-COMPOUND_PARTS: tuple[str, ...] = tuple(
-    """
-    abfall ampel anwendung anzeige arbeit ausbau bahn bank barriere bauen baustelle behälter beleuchtung beratung
-    besucher beteiligung betrieb bewässerung bildung boden breitband buchung budget bürger büro container daten
-    datenbank dienst digital dorf einsparung elektro energie entwicklung erkennung fahrrad faser feuchte fläche
-    förderung frequenz frühwarnung füllstand gebäude gemeinde gemeinschaft gesellschaft gesundheit glasfaser
-    haltestelle haushalt hitze information infrastruktur innenstadt kataster kinder klima kommunal kommune
-    kultur ladesäule lampe laterne lenkung leerstand leuchte lotse luft management markt medizin messung
-    mobilität modell monitoring müll nachbarschaft nahverkehr netz netzwerk nutzung online parken park parkplatz
-    pegel pflege plattform platz portal projekt prozess qualität quartier region säule schule schutz senioren
-    sensor service sharing sicherheit sprechstunde stadt städte station steuerung strategie straße strom
-    system technik technologie teilhabe telefon termin tourismus trink umwelt verkehr versorgung verwaltung
-    video wärme warnung wasser werkstatt wetter wirtschaft wohnen wohnung zähler zählung zentrum zwilling
-    """.split()
-)
+# The typo-tolerant second suggest request: the typed words but the last fuzzy, the last cut to
+# its first letters as a prefix (like ``prefix_length``: no typo there); Python then checks
+# each candidate's distance (``search.analysis_query.fuzzy_match``).
+FUZZY_SUGGEST_PREFIX_CHARS = 3
+FUZZY_SUGGEST_CANDIDATES = 200
+SYNONYM_TIE = 0.3
 
 german_stop = token_filter("german_stop", "stop", stopwords="_german_")
 german_stemmer = token_filter("german_stemmer", "stemmer", language="light_german")
-german_decompounder = token_filter(
-    "german_decompounder",
-    "dictionary_decompounder",
-    word_list=list(COMPOUND_PARTS),
-    min_subword_size=4,
-    only_longest_match=False,
-)
-# Elasticsearch's own "german" analyzer, rebuilt so the compound variant can share it.
+# Elasticsearch's own "german" analyzer, rebuilt with the light stemmer; also the analyzer of
+# the ``parts`` field, so a compound's parts are stemmed like every other word.
 german_text = analyzer(
     "german_text",
     tokenizer="standard",
     filter=["lowercase", german_stop, "german_normalization", german_stemmer],
-)
-# The decompounder runs on lowercased words before umlauts are folded, so the word list
-# can be written as German is written; it keeps the whole word and adds the parts.
-german_compound = analyzer(
-    "german_compound",
-    tokenizer="standard",
-    filter=["lowercase", german_decompounder, german_stop, "german_normalization", german_stemmer],
 )
 
 # Completion matches what was typed, not stems: whole words, lower-cased, umlauts folded
@@ -161,7 +142,13 @@ german_suggest = analyzer("german_suggest", tokenizer="standard", filter=["lower
 # "Titel A–Z" in German dictionary order: Ä sorts with A, ß as ss.
 title_sort_normalizer = normalizer("title_sort", filter=["lowercase", "asciifolding"])
 
-COMPOUND_SUBFIELD = "decompound"
+# The parts of the compounds in every text field (``search.analysis.parts_text``, computed in
+# Python and sent with the document, as the embedded engine indexes them), weighted below every
+# text field: "Programm" ranks documents with "Programm" above those with "Förderprogramm" only.
+PARTS_FIELD = "parts"
+PARTS_BOOST = 0.3
+# Sent for indexing, never needed back: the body can be a whole PDF.
+UNRETURNED_FIELDS = ["body", "extra", PARTS_FIELD]
 SUGGEST_SUBFIELD = "suggest"
 
 
@@ -169,18 +156,15 @@ def _boosted(name: str, boost: float) -> str:
     return name if boost == 1 else f"{name}^{boost:g}"
 
 
-# Halved boosts on the compound subfields: a part match counts, a whole-word match counts more.
 WORD_FIELDS: list[str] = [
     *(_boosted(name, boost) for name, boost in TEXT_FIELDS.items()),
-    *(_boosted(f"{name}.{COMPOUND_SUBFIELD}", boost / 2) for name, boost in TEXT_FIELDS.items()),
+    _boosted(PARTS_FIELD, PARTS_BOOST),
 ]
 PHRASE_FIELDS: list[str] = [_boosted(name, boost) for name, boost in TEXT_FIELDS.items()]
 # Summary first: a snippet from the summary wins whenever the summary has a match (editors
 # write it for result cards); the embedded engine's SNIPPET_SOURCES make the same choice.
 SNIPPET_SOURCES: tuple[str, ...] = ("summary", "body")
-HIGHLIGHT_FIELDS: tuple[str, ...] = tuple(
-    name for source in SNIPPET_SOURCES for name in (source, f"{source}.{COMPOUND_SUBFIELD}")
-)
+HIGHLIGHT_FIELDS: tuple[str, ...] = SNIPPET_SOURCES
 SIMILAR_FIELDS: list[str] = ["title", "summary", "body", "tag", "action_field"]
 
 _DATE_DESC = {"date": {"order": "desc", "missing": "_last"}}
@@ -195,10 +179,9 @@ SORTS: dict[str, list[Any]] = {
 
 
 def _text_field(suggest: bool = False) -> Text:
-    fields = {COMPOUND_SUBFIELD: Text(analyzer=german_compound, search_analyzer=german_text)}
     if suggest:
-        fields[SUGGEST_SUBFIELD] = Text(analyzer=german_suggest)
-    return Text(analyzer=german_text, fields=fields)
+        return Text(analyzer=german_text, fields={SUGGEST_SUBFIELD: Text(analyzer=german_suggest)})
+    return Text(analyzer=german_text)
 
 
 class _ContentFields(Document):
@@ -209,6 +192,8 @@ class _ContentFields(Document):
     title = _text_field(suggest=True)
     summary = _text_field()
     body = _text_field()
+    extra = _text_field()
+    parts = Text(analyzer=german_text)
     title_sort = Keyword(normalizer=title_sort_normalizer)
     url = Keyword(index=False, doc_values=False)
     municipality_name = Keyword()
@@ -253,22 +238,50 @@ def content_index(name: str) -> Index:
     return index
 
 
-def text_query(parsed: ParsedText) -> Query:
-    """Every word and every phrase is required; a word may be misspelt or part of a compound.
+def _word_match(word: str) -> MultiMatch:
+    return MultiMatch(query=word, fields=WORD_FIELDS, fuzziness=FUZZINESS, operator="and", zero_terms_query="all")
+
+
+def unit_query(unit: Unit) -> Query:
+    """The unit's words as typed, or any of its synonyms (all of its words), each synonym
+    boosted below the literal words (``Unit.boost``); the best match counts (``dis_max``)."""
+    literal: Query = (
+        _word_match(unit.words[0]) if len(unit.words) == 1 else Bool(must=list(map(_word_match, unit.words)))
+    )
+    if not unit.alternatives:
+        return literal
+    alternatives = [
+        MultiMatch(
+            query=alternative,
+            fields=WORD_FIELDS,
+            fuzziness=FUZZINESS,
+            operator="and",
+            zero_terms_query="none",
+            boost=unit.boost(alternative),
+        )
+        for alternative in unit.alternatives
+    ]
+    return DisMax(queries=[literal, *alternatives], tie_breaker=SYNONYM_TIE)
+
+
+def text_query(parsed: ParsedText, relaxed: bool = False) -> Query:
+    """Every unit of ``search.analysis_query.plan`` (a word with its synonyms, a phrase) is
+    required; a word may be misspelt or part of a compound. ``relaxed``: at least
+    ``minimum_should_match`` of them, ranked by score.
 
     ``zero_terms_query="all"``: a word that analyses to nothing (a stop word such as "der")
     must not make the whole query match nothing.
     """
-    if parsed.empty:
+    query_plan = plan(parsed)
+    if query_plan.empty:
         return MatchAll()
-    clauses: list[Query] = [
-        MultiMatch(query=word, fields=WORD_FIELDS, fuzziness=FUZZINESS, operator="and", zero_terms_query="all")
-        for word in parsed.words
-    ]
+    clauses: list[Query] = [unit_query(unit) for unit in query_plan.units]
     clauses += [
         MultiMatch(query=phrase, fields=PHRASE_FIELDS, type="phrase", zero_terms_query="all")
-        for phrase in parsed.phrases
+        for phrase in query_plan.phrases
     ]
+    if relaxed and len(clauses) > 1:
+        return Bool(should=clauses, minimum_should_match=min(len(clauses), query_plan.minimum_should_match))
     return Bool(must=clauses)
 
 
@@ -290,20 +303,21 @@ class ContentSearch(FacetedSearch):
     fields = PHRASE_FIELDS
     facets = {facet.name: TermsFacet(field=facet.field, size=FACET_BUCKETS, min_doc_count=1) for facet in FACETS}
 
-    def __init__(self, request: SearchRequest, *, using: Elasticsearch, index: str):
+    def __init__(self, request: SearchRequest, *, using: Elasticsearch, index: str, relaxed: bool = False):
         # FacetedSearch builds the request in __init__, so the target must be set first.
         self.using = using
         self.index = index
+        self.relaxed = relaxed  # most of the words instead of all (text_query)
         filters = {name: list(values) for name, values in request.filters.items() if name in self.facets and values}
         super().__init__(request.text, filters=filters, sort=SORTS.get(request.sort, SORTS["relevanz"]))
         self.params(preference=paging_preference(request))
 
     def search(self) -> Search:
         # The body can be long and is never shown; the total must be exact for the pager.
-        return super().search().source(excludes=["body"]).extra(track_total_hits=True)
+        return super().search().source(excludes=UNRETURNED_FIELDS).extra(track_total_hits=True)
 
     def query(self, search: Search, query: str) -> Search:
-        return search.query(text_query(parse_text(query)))
+        return search.query(text_query(parse_text(query), relaxed=self.relaxed))
 
     def highlight(self, search: Search) -> Search:
         # encoder="html" escapes the text around the <mark> tags, so snippets are safe HTML.
@@ -319,8 +333,10 @@ class ContentSearch(FacetedSearch):
 
 
 def to_source(document: IndexDocument) -> IndexDocument:
-    """The stored form: an empty date becomes null, which the date field skips."""
+    """The stored form: an empty date becomes null, which the date field skips; the compound
+    parts of the text fields are added (``search.analysis.parts_text``)."""
     source = dict(document)
+    source[PARTS_FIELD] = parts_text(*(str(document.get(name) or "") for name in TEXT_FIELDS))
     if not source.get("date"):
         source["date"] = None
     return source
@@ -328,46 +344,43 @@ def to_source(document: IndexDocument) -> IndexDocument:
 
 def from_source(source: IndexDocument) -> IndexDocument:
     """The engine-neutral form again (date "" when missing), as every engine returns it."""
-    document = dict(source)
+    document = {name: value for name, value in source.items() if name not in UNRETURNED_FIELDS}
     if document.get("date") is None and "date" in document:
         document["date"] = ""
     return document
 
 
-_WORD = re.compile(r"[^\W_]+")
-_VOWEL_E = re.compile(r"(?<!q)([aou])e")
+_WORD = WORD_RE
 
 
 def plain_words(text: str) -> str:
     """Lower-case words separated by single spaces: "Bürger-App" → "bürger app"."""
-    return " ".join(_WORD.findall(text.casefold()))
+    return words(text)
 
 
 def fold_words(text: str) -> str:
     """Words as ``german_normalization`` sees them: lower case, ß → ss, ä/ae → a, separated by spaces."""
-    text = text.casefold().replace("ß", "ss")
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
-    return " ".join(_VOWEL_E.sub(r"\1", word) for word in _WORD.findall(text))
+    return words(fold_german(text))
 
 
-def best_snippet(highlight: dict[str, list[str]], summary: str) -> str:
-    """The summary's fragment if the summary has a match, else the body's; of a field's two
-    analyses the fragment with more marked words (the first on ties). Without any highlight,
-    the escaped start of the summary."""
+def best_snippet(highlight: dict[str, list[str]], summary: str, query_words: Iterable[str] = ()) -> str:
+    """The summary's fragment if the summary has a match, else the body's. Without any
+    highlight (a document found through a compound part: the highlighter sees whole words),
+    the summary with the compounds that contain a query word marked, else its escaped start."""
     for field in SNIPPET_SOURCES:
-        fragments = [highlight[name][0] for name in (field, f"{field}.{COMPOUND_SUBFIELD}") if highlight.get(name)]
-        if fragments:
-            return max(fragments, key=lambda fragment: fragment.count("<mark>"))
-    return html.escape(summary[:SUMMARY_SNIPPET_CHARS])
+        if highlight.get(field):
+            return " ".join(highlight[field][0].split())  # paragraphs end in a line break: one space
+    marked = compound_snippet(summary, query_words, SUMMARY_SNIPPET_CHARS)
+    return marked or html.escape(summary[:SUMMARY_SNIPPET_CHARS])
 
 
-def _hit(raw: dict[str, Any]) -> EngineHit:
+def _hit(raw: dict[str, Any], query_words: Iterable[str] = ()) -> EngineHit:
     source = from_source(raw.get("_source") or {})
     return EngineHit(
         id=str(raw["_id"]),
         score=float(raw.get("_score") or 0.0),
         source=source,
-        snippet=best_snippet(raw.get("highlight") or {}, source.get("summary") or ""),
+        snippet=best_snippet(raw.get("highlight") or {}, source.get("summary") or "", query_words),
     )
 
 
@@ -709,21 +722,33 @@ class ElasticsearchEngine(SearchEngine):
         return Search(using=client, index=self.alias)
 
     def search(self, request: SearchRequest) -> EngineResult:
+        """Every word required; when that finds fewer than RELAX_BELOW documents, a second
+        request with most of the words (``minimum_should_match``), used if it finds more."""
         with self._guard("search") as client:
             self._ensure_alias(client)
-            faceted = ContentSearch(request, using=client, index=self.alias)
-            faceted = faceted[request.offset : request.offset + request.page_size]
-            response = faceted.execute()
-            raw = response.to_dict()
-            facet_counts = {
-                name: {str(value): count for value, count, _selected in response.facets[name]}
-                for name in ContentSearch.facets
-            }
+            result = self._faceted(client, request, relaxed=False)
+            if request.relax and result.total < RELAX_BELOW and plan(request.parsed).relaxable:
+                wider = self._faceted(client, request, relaxed=True)
+                wider.took_ms += result.took_ms
+                if wider.total > result.total:
+                    return wider
+        return result
+
+    def _faceted(self, client: Elasticsearch, request: SearchRequest, relaxed: bool) -> EngineResult:
+        faceted = ContentSearch(request, using=client, index=self.alias, relaxed=relaxed)
+        faceted = faceted[request.offset : request.offset + request.page_size]
+        response = faceted.execute()
+        raw = response.to_dict()
+        facet_counts = {
+            name: {str(value): count for value, count, _selected in response.facets[name]}
+            for name in ContentSearch.facets
+        }
         return EngineResult(
             total=int(raw["hits"]["total"]["value"]),
-            hits=[_hit(hit) for hit in raw["hits"]["hits"]],
+            hits=[_hit(hit, [*request.parsed.words, *request.parsed.phrases]) for hit in raw["hits"]["hits"]],
             facet_counts=facet_counts,
             took_ms=float(raw.get("took", 0)),
+            relaxed=relaxed,
         )
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
@@ -761,6 +786,43 @@ class ElasticsearchEngine(SearchEngine):
             if candidate and (at_start or f" {typed}" in candidate_words):
                 key = candidate.casefold()
                 found.setdefault(key, (not at_start, -count, rank, key, candidate))
+        suggestions = [entry[-1] for entry in sorted(found.values())[:limit]]
+        if len(suggestions) < min(limit, FUZZY_SUGGEST_BELOW):
+            seen = {text.casefold() for text in suggestions}
+            suggestions += self._fuzzy_suggest(text, limit - len(suggestions), seen)
+        return suggestions
+
+    def _fuzzy_suggest(self, text: str, limit: int, seen: set[str]) -> list[str]:
+        """Titles and tags that fit what was typed with a typo or two ("Strasenbel" →
+        "Straßenbeleuchtung"). ``match_bool_prefix`` makes the typed words but the last fuzzy
+        and the last a prefix, but never a fuzzy one: so the last word is cut to its first
+        FUZZY_SUGGEST_PREFIX_CHARS letters, and ``fuzzy_match`` checks each candidate's edits.
+        Asked only when the exact completions do not fill the list."""
+        typed = _WORD.findall(text)
+        if not typed or not any(suggest_distance(word) for word in typed):
+            return []
+        cut = " ".join([*typed[:-1], typed[-1][:FUZZY_SUGGEST_PREFIX_CHARS]])
+        match = {"query": cut, "operator": "and", "fuzziness": FUZZINESS}
+        on_title = MatchBoolPrefix(**{f"title.{SUGGEST_SUBFIELD}": match})
+        on_tag = MatchBoolPrefix(**{f"tag.{SUGGEST_SUBFIELD}": match})
+        with self._guard("suggest") as client:
+            search = self._search(client).query(Bool(should=[on_title, on_tag])).source(["title"])
+            search = search[:FUZZY_SUGGEST_CANDIDATES]
+            search.aggs.bucket("tags", "filter", filter=on_tag).bucket(
+                "values", "terms", field="tag", size=FACET_BUCKETS
+            )
+            raw = search.execute().to_dict()
+        titles = [(hit.get("_source", {}).get("title") or "", 1) for hit in raw["hits"]["hits"]]
+        buckets = raw.get("aggregations", {}).get("tags", {}).get("values", {}).get("buckets", [])
+        tags = [(str(bucket["key"]), int(bucket["doc_count"])) for bucket in buckets]
+        found: dict[str, tuple[bool, int, int, int, str]] = {}
+        for rank, (candidate, count) in enumerate(tags + titles):
+            key = candidate.casefold()
+            if not candidate or key in seen or key in found or (fit := fuzzy_match(candidate, text)) is None:
+                continue
+            at_start, edits = fit
+            found[key] = (not at_start, edits, -count, rank, candidate)
+        # At the start first, then the fewest typos, tags of many documents, the best hits.
         return [entry[-1] for entry in sorted(found.values())[:limit]]
 
     def more_like_this(self, doc_id: str, limit: int = 4) -> list[EngineHit]:
@@ -787,7 +849,7 @@ class ElasticsearchEngine(SearchEngine):
         )
         with self._guard("more_like_this") as client:
             self._ensure_alias(client)
-            response = self._search(client).query(query).source(excludes=["body"])[:limit].execute()
+            response = self._search(client).query(query).source(excludes=UNRETURNED_FIELDS)[:limit].execute()
             hits = response.to_dict()["hits"]["hits"]
         return [_hit(hit) for hit in hits]
 

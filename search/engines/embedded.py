@@ -28,8 +28,9 @@ how this module provides it:
   index with the next publish would give a one-document index that looks healthy.
 
 Text analysis is German (lower-casing, stop words, Snowball stemming, ASCII folding, so
-"Straße"/"Strasse" and "Bürger"/"Buerger"/"Burger" meet). Compound words get a second,
-unstemmed field split by a small dictionary of smart-city word parts (see ``COMPOUND_PARTS``).
+"Straße"/"Strasse" and "Bürger"/"Buerger"/"Burger" meet). The parts of compound words
+(``search.analysis``, shared with Elasticsearch) are a separate, stemmed, lower-weighted
+field; an unstemmed field of all words and parts serves typo tolerance.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ import re
 import shutil
 import threading
 import time
-import unicodedata
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
@@ -59,6 +59,16 @@ from typing import Any, NamedTuple, TypeVar
 import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
 
+from search.analysis import compound_snippet, fold, parts_text
+from search.analysis import words as _words
+from search.analysis_query import (
+    FUZZY_SUGGEST_BELOW,
+    RELAX_BELOW,
+    Unit,
+    fuzzy_match,
+    plan,
+    suggest_distance,
+)
 from search.documents import INTEGER_FIELDS, KEYWORD_FIELDS, SCALAR_FIELDS, TEXT_FIELDS
 from search.facets import FACETS, FACETS_BY_NAME
 from search.query import ParsedText, SearchRequest
@@ -82,7 +92,7 @@ T = TypeVar("T")
 # Bump when the schema or an analyser changes: a generation of another version is not
 # opened (it would be read with the wrong fields/tokenizers); a fresh, empty one is made
 # instead and ``search_rebuild`` fills it.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 POINTER = "CURRENT"
 GENERATION_PATTERN = re.compile(r"^v(\d+)-[0-9a-z-]+$")
 ENGINE_LOCK = ".engine.lock"
@@ -236,6 +246,9 @@ def _columns_for(facet_names: Iterable[str], spread: frozenset[str]) -> tuple[Co
     return tuple(columns.values())
 
 
+# What the Tantivy binding raises for its own failures (ValueError) and what file access raises.
+ENGINE_ERRORS = (ValueError, OSError)
+
 SNIPPET_CHARS = 220
 SUGGEST_CANDIDATES = 200
 FUZZY_BOOST = 0.3  # fuzzy matches score a constant; keep them below real BM25 matches
@@ -244,15 +257,17 @@ FUZZY_BOOST = 0.3  # fuzzy matches score a constant; keep them below real BM25 m
 # was the largest fixed cost of a query. A rarer word (a typo that made it into a text
 # or two) still gets them.
 FUZZY_KNOWN_DOCS = 3
-PARTS_BOOST = 1.0
+# A compound part counts less than the word itself: "Programm" ranks documents with
+# "Programm" above those that only have "Förderprogramm" (and below a body match too).
+PARTS_BOOST = 0.3
 DISMAX_TIE = 0.3
 
 # Analyser names registered on every opened index (Tantivy does not persist them).
 DE_TEXT = "de_text"
-DE_PARTS = "de_parts"
 DE_SUGGEST = "de_suggest"
 
-PARTS_FIELD = "parts"  # title + summary + body, unstemmed, compounds split
+PARTS_FIELD = "parts"  # the compound parts of all text fields (search.analysis.parts_text), stemmed
+PLAIN_FIELD = "plain"  # all words and compound parts, unstemmed: fuzzy matching only
 SUGGEST_FIELD = "suggest"  # title + tags, lower-cased and folded, for prefix completion
 DATE_SORT = "date_sort"  # YYYYMMDD as an integer fast field (0 = no date)
 PUBLISHED_SORT = "published_sort"  # the last publication in seconds since 1970 (0 = never), for "aktualisiert"
@@ -260,42 +275,12 @@ SORT_FIELD = "title_sort"  # a collation key (umlauts folded), fast, for "titel"
 STORED_ONLY_SCALARS = tuple(f for f in SCALAR_FIELDS if f not in ("id", "title", "summary"))
 # Where a result card's highlighted text comes from, first match wins. The summary first:
 # editors write it for search results and cards, and when the searched words are in it,
-# it is the best text to show. Otherwise a passage of the body, then the body through the
-# parts field (highlights a whole compound found by one of its parts: "Bürgerbeteiligung"
-# for "Beteiligung"). The summary is also a fifth of the body's length, so most snippets
-# tokenise 200 characters instead of 1,000 and more (the largest cost of a result page).
-# Elasticsearch's ``best_snippet`` makes the same choice. (generator field, stored text).
-SNIPPET_SOURCES = (("summary", "summary"), ("body", "body"), (PARTS_FIELD, "body"))
-
-# Word parts for the compound splitter. Tantivy's ``split_compound`` only splits a token
-# that can be covered *entirely* by consecutive dictionary entries, matching greedily
-# (leftmost-longest) without backtracking. Consequences, and why the list looks like this:
-# * Unknown parts keep the whole word unsplit ("Bürgersteig" stays one token).
-# * An entry that is a prefix of entry+next part breaks splitting, so linking-s forms
-#   ("beteiligungs") are listed only for words that take a Fugen-s, and never "datens".
-# * Inflected compounds are split only if the inflected part is listed ("sensoren").
-# * Splits can be semantically wrong: "Hochschule" → hoch + schule, "Rathaus" → rat + haus,
-#   so a search for "Schule" also finds "Hochschule".
-# Parts are matched in lower case *before* ASCII folding; both ß and ss spellings are listed.
-COMPOUND_PARTS: tuple[str, ...] = tuple(
-    """
-    bürger bürgerinnen beteiligung beteiligungs straße straßen strasse strassen beleuchtung beleuchtungs licht
-    lampe lampen laterne laternen leuchte leuchten daten datenbank schutz plattform plattformen portal portale
-    verkehr verkehrs energie energien sensor sensoren sensorik netz netze netzes netzwerk park parken parkplatz
-    parkplätze platz plätze raum räume dorf dörfer schule schulen schul wasser zähler stadt städte stadtteil teil
-    gemeinde gemeinden kommune kommunen rat rats haus häuser amt ämter service dienst dienste termin termine
-    buchung online digital strategie budget haushalt mobilität bus ruf auto car sharing früh warnung warn system
-    systeme hitze klima wetter station messung mess pegel füllstand füllstands glas container abfall müll
-    behälter luft qualität wald brand erkennung sturz funk faser ausbau breitband versorgung nah gesundheit
-    gesundheits pflege heim heime video sprechstunde telefon medizin tele bank bänke mitfahr frequenz zählung
-    besucher lenkung leerstand leerstands management kataster gebäude monitoring einsparung einsparungen markt
-    handel laden läden büro gemeinschaft gemeinschafts werkstatt lotse lotsen senioren wohnung wohnungen lade
-    säule säulen elektro kinder kultur tourismus app karte weg wege rad fuß baustelle baustellen stelle stellen
-    gesellschaft gesellschaften information informations verwaltung verwaltungs steuerung ampel ampeln grün baum
-    bäume boden feuchte bewässerung regen stark hoch trink prozess prozesse projekt projekte zentrum zentren infrastruktur anzeige
-    """.split()
-)
-
+# it is the best text to show. Otherwise a passage of the body; failing both, a passage
+# around a compound found by one of its parts ("Bürgerbeteiligung" for "Beteiligung",
+# ``search.analysis.compound_snippet``). The summary is also a fifth of the body's length, so
+# most snippets tokenise 200 characters instead of 1,000 and more (the largest cost of a
+# result page). Elasticsearch's ``best_snippet`` makes the same choice. (generator field, stored text).
+SNIPPET_SOURCES = (("summary", "summary"), ("body", "body"))
 
 # --------------------------------------------------------------------------- analysis
 
@@ -314,23 +299,9 @@ def _text_analyzer() -> TextAnalyzer:
     )
 
 
-def _parts_analyzer() -> TextAnalyzer:
-    """Compounds split into dictionary parts; deliberately *not* stemmed, so this field also
-    holds surface forms on which fuzzy matching still works when a typo hits a suffix
-    ("Beleuchtnug" is one transposition from "beleuchtung", but three edits from the stem)."""
-    return (
-        TextAnalyzerBuilder(Tokenizer.simple())
-        .filter(Filter.remove_long(60))
-        .filter(Filter.lowercase())
-        .filter(Filter.stopword("german"))
-        .filter(Filter.split_compound(list(COMPOUND_PARTS)))
-        .filter(Filter.ascii_fold())
-        .build()
-    )
-
-
 def _suggest_analyzer() -> TextAnalyzer:
-    """Whole words, lower-cased and folded: completion matches what was typed, not stems."""
+    """Whole words, lower-cased and folded: completion matches what was typed, not stems (also
+    the unstemmed PLAIN_FIELD, where a typo in an ending is still one edit away)."""
     return (
         TextAnalyzerBuilder(Tokenizer.simple())
         .filter(Filter.remove_long(60))
@@ -342,7 +313,6 @@ def _suggest_analyzer() -> TextAnalyzer:
 
 ANALYZERS: dict[str, Callable[[], TextAnalyzer]] = {
     DE_TEXT: _text_analyzer,
-    DE_PARTS: _parts_analyzer,
     DE_SUGGEST: _suggest_analyzer,
 }
 
@@ -375,19 +345,14 @@ def _spellings(word: str) -> list[str]:
     return [word] if variant == word else [word, variant]
 
 
-def _subword_terms(subword: str) -> tuple[list[str], list[tuple[str, ...]]]:
-    """What a query sub-word is looked up as: its stems (DE_TEXT, for the text fields) and
-    its part lists (DE_PARTS, for the parts field), over every spelling, without repeats."""
+def _subword_terms(subword: str) -> tuple[list[str], list[str]]:
+    """What a query sub-word is looked up as: its stems (DE_TEXT, for the text fields and the
+    parts field) and its unstemmed forms (DE_SUGGEST, for fuzzy matching in PLAIN_FIELD),
+    over every spelling, without repeats."""
     spellings = _spellings(subword)
     stems = dict.fromkeys(t for s in spellings for t in _analyze(DE_TEXT, s))
-    part_lists = dict.fromkeys(tuple(_analyze(DE_PARTS, s)) for s in spellings)
-    return list(stems), list(part_lists)
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form (ß → ss, ä → a), as ASCII folding does in the index."""
-    text = text.casefold().replace("ß", "ss")
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    plain = dict.fromkeys(t for s in spellings for t in _analyze(DE_SUGGEST, s))
+    return list(stems), list(plain)
 
 
 def sort_key(title: str) -> str:
@@ -408,12 +373,6 @@ def _fuzzy_distance(token: str) -> int:
 _SUBWORD = re.compile(r"[^\W_]+")
 
 
-def _words(text: str) -> str:
-    """Lower-case words separated by single spaces, as the tokenizer sees them:
-    "Smart-City-Strategie" → "smart city strategie", so "smart ci" completes it."""
-    return " ".join(_SUBWORD.findall(text.casefold()))
-
-
 # --------------------------------------------------------------------------- schema
 
 
@@ -423,7 +382,8 @@ def build_schema() -> tantivy.Schema:
     for name in TEXT_FIELDS:  # body is stored too: snippets and more-like-this read it
         builder.add_text_field(name, stored=True, tokenizer_name=DE_TEXT)
     # Only for word matching, never for phrases: frequencies without positions.
-    builder.add_text_field(PARTS_FIELD, stored=False, tokenizer_name=DE_PARTS, index_option="freq")
+    builder.add_text_field(PARTS_FIELD, stored=False, tokenizer_name=DE_TEXT, index_option="freq")
+    builder.add_text_field(PLAIN_FIELD, stored=False, tokenizer_name=DE_SUGGEST, index_option="freq")
     builder.add_text_field(SUGGEST_FIELD, stored=False, tokenizer_name=DE_SUGGEST, index_option="freq")
     for name in KEYWORD_FIELDS:
         builder.add_text_field(name, stored=True, fast=True, tokenizer_name="raw", index_option="basic")
@@ -464,8 +424,12 @@ def to_tantivy(doc: Document) -> tantivy.Document:
         if value:
             out.add_text(name, value)
             texts.append(value)
-    for value in texts:
-        out.add_text(PARTS_FIELD, value)
+    parts = parts_text(*texts)
+    if parts:
+        out.add_text(PARTS_FIELD, parts)
+    for value in (*texts, parts):
+        if value:
+            out.add_text(PLAIN_FIELD, value)
     title = str(doc.get("title") or "")
     if title:
         out.add_text(SUGGEST_FIELD, title)
@@ -526,7 +490,7 @@ def snippet_html(snippet: tantivy.Snippet, text: str) -> str:
         parts.append("<mark>" + html.escape(fragment[start:end].decode(errors="ignore")) + "</mark>")
         position = end
     parts.append(html.escape(fragment[position:].decode(errors="ignore")))
-    body = "".join(parts).strip()
+    body = " ".join("".join(parts).split())  # one space for each line break: "nicht. Am", never "nicht.Am"
     span = snippet.fragment_range()
     if span.start > 0:
         body = "… " + body
@@ -800,18 +764,22 @@ class EmbeddedEngine(SearchEngine):
     def _read(self, operation: str, fn: Callable[[Snapshot], T]) -> T:
         """Run ``fn`` on a fresh searcher; on failure reopen once (a rebuild in another
         process may just have removed the generation we had open), then give up with
-        EngineUnavailable so that the caller can degrade."""
+        EngineUnavailable so that the caller can degrade.
+
+        Only Tantivy's own errors (the binding raises ValueError) and the operating system's
+        count as "unavailable"; any other exception is a bug in our code and must surface
+        instead of turning into the database fallback."""
         try:
             try:
                 return fn(self._searcher())
             except EngineUnavailable:
                 raise
-            except Exception:
+            except ENGINE_ERRORS:
                 logger.debug("Suchindex neu geöffnet nach Fehler bei %s", operation, exc_info=True)
                 return fn(self._searcher(force=True))
         except EngineUnavailable:
             raise
-        except Exception as exc:
+        except ENGINE_ERRORS as exc:
             raise EngineUnavailable(f"Eingebettete Suche ({operation}) fehlgeschlagen: {exc}") from exc
 
     # ----------------------------------------------------------------- writing
@@ -1005,15 +973,16 @@ class EmbeddedEngine(SearchEngine):
         return Query.boolean_query([(Occur.Must, q) for q in clauses])
 
     def _subword_query(self, subword: str, searcher: tantivy.Searcher | None = None) -> Query | None:
-        """The best of: the stem in title^3/summary^2/body (BM25), the unstemmed word or all
-        its compound parts in the parts field, and fuzzy variants of both (constant score,
-        boosted low, so a real match always ranks above a typo match). With a searcher,
-        words the index knows well (FUZZY_KNOWN_DOCS) get no fuzzy variants."""
+        """The best of: the stem in the text fields (BM25 with TEXT_FIELDS' boosts), the stem
+        as a compound part (PARTS_FIELD, boosted below every text field), and fuzzy variants of
+        the stem and of the unstemmed word (PLAIN_FIELD) (boosted low, so a real match always
+        ranks above a typo match). With a searcher, words the index knows well
+        (FUZZY_KNOWN_DOCS) get no fuzzy variants."""
 
         def known(fields: Iterable[str], token: str) -> bool:
             return searcher is not None and sum(searcher.doc_freq(f, token) for f in fields) >= FUZZY_KNOWN_DOCS
 
-        stems, part_lists = _subword_terms(subword)
+        stems, plain = _subword_terms(subword)
         alternatives: list[Query] = []
         for stem in stems:
             distance = 0 if known(TEXT_FIELDS, stem) else _fuzzy_distance(stem)
@@ -1022,15 +991,11 @@ class EmbeddedEngine(SearchEngine):
                 if distance:
                     fuzzy = Query.fuzzy_term_query(self.schema, field, stem, distance, True)
                     alternatives.append(Query.boost_query(fuzzy, boost * FUZZY_BOOST))
-        for parts in part_lists:
-            if len(parts) == 1:
-                alternatives.append(Query.boost_query(self._term(PARTS_FIELD, parts[0]), PARTS_BOOST))
-                if not known((PARTS_FIELD,), parts[0]) and (distance := _fuzzy_distance(parts[0])):
-                    fuzzy = Query.fuzzy_term_query(self.schema, PARTS_FIELD, parts[0], distance, True)
-                    alternatives.append(Query.boost_query(fuzzy, FUZZY_BOOST))
-            elif parts:  # a compound query word: all of its parts, anywhere in the document
-                every = Query.boolean_query([(Occur.Must, self._term(PARTS_FIELD, p)) for p in parts])
-                alternatives.append(Query.boost_query(every, PARTS_BOOST))
+            alternatives.append(Query.boost_query(self._term(PARTS_FIELD, stem), PARTS_BOOST))
+        for token in plain:
+            if not known((PLAIN_FIELD,), token) and (distance := _fuzzy_distance(token)):
+                fuzzy = Query.fuzzy_term_query(self.schema, PLAIN_FIELD, token, distance, True)
+                alternatives.append(Query.boost_query(fuzzy, FUZZY_BOOST))
         if not alternatives:
             return None  # a stop word
         return Query.disjunction_max_query(alternatives, tie_breaker=DISMAX_TIE)
@@ -1049,16 +1014,44 @@ class EmbeddedEngine(SearchEngine):
         ]
         return Query.disjunction_max_query(alternatives, tie_breaker=DISMAX_TIE)
 
-    def _text_query(self, parsed: ParsedText, searcher: tantivy.Searcher | None = None) -> Query | None:
-        """Every word and phrase required. None when there is nothing to match on (no text,
-        or only stop words), which means: all documents."""
-        clauses = [q for w in parsed.words if (q := self._word_query(w, searcher)) is not None]
-        clauses += [q for p in parsed.phrases if (q := self._phrase_query(p, searcher)) is not None]
+    def _text_query(
+        self, parsed: ParsedText, searcher: tantivy.Searcher | None = None, relaxed: bool = False
+    ) -> Query | None:
+        """Every unit of ``search.analysis_query.plan`` (a word with its synonyms, a phrase)
+        required; ``relaxed``: at least ``minimum_should_match`` of them, ranked by score. None
+        when there is nothing to match on (no text, or only stop words), which means: all documents."""
+        query_plan = plan(parsed)
+        clauses = [q for unit in query_plan.units if (q := self._unit_query(unit, searcher)) is not None]
+        clauses += [q for p in query_plan.phrases if (q := self._phrase_query(p, searcher)) is not None]
         if not clauses:
             return None
         if len(clauses) == 1:
             return clauses[0]
+        if relaxed:
+            minimum = min(len(clauses), query_plan.minimum_should_match)
+            return Query.boolean_query([(Occur.Should, q) for q in clauses], minimum_number_should_match=minimum)
         return Query.boolean_query([(Occur.Must, q) for q in clauses])
+
+    def _words_query(self, words: Iterable[str], searcher: tantivy.Searcher | None) -> Query | None:
+        """All of ``words`` (each as ``_word_query``); None if they are all stop words."""
+        clauses = [q for w in words if (q := self._word_query(w, searcher)) is not None]
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else Query.boolean_query([(Occur.Must, q) for q in clauses])
+
+    def _unit_query(self, unit: Unit, searcher: tantivy.Searcher | None = None) -> Query | None:
+        """The unit's words as typed, or any of its synonyms (all their words), each synonym
+        boosted below the literal words (``Unit.boost``), the best match counting."""
+        literal = self._words_query(unit.words, searcher)
+        alternatives = [
+            Query.boost_query(q, unit.boost(alternative))
+            for alternative in unit.alternatives
+            if (q := self._words_query(alternative.split(), searcher)) is not None
+        ]
+        if not alternatives:
+            return literal
+        options = ([literal] if literal is not None else []) + alternatives
+        return Query.disjunction_max_query(options, tie_breaker=DISMAX_TIE)
 
     def _facet_filter(self, facet_name: str, values: Iterable[str]) -> Query:
         field = FACETS_BY_NAME[facet_name].field
@@ -1081,9 +1074,18 @@ class EmbeddedEngine(SearchEngine):
         result.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return result
 
-    def _search(self, snapshot: Snapshot, request: SearchRequest) -> EngineResult:
+    def _search(self, snapshot: Snapshot, request: SearchRequest, relaxed: bool | None = None) -> EngineResult:
+        """Every word required; when that finds fewer than RELAX_BELOW documents, most of the
+        words, if that finds more (``EngineResult.relaxed``; search.analysis_query).
+        ``relaxed`` False or True runs only that one of the two."""
+        if relaxed is None:
+            strict = self._search(snapshot, request, relaxed=False)
+            if not request.relax or strict.total >= RELAX_BELOW or not plan(request.parsed).relaxable:
+                return strict
+            wider = self._search(snapshot, request, relaxed=True)
+            return wider if wider.total > strict.total else strict
         searcher = snapshot.searcher
-        text = self._text_query(request.parsed, searcher)
+        text = self._text_query(request.parsed, searcher, relaxed=relaxed)
         selected = {
             name: tuple(dict.fromkeys(values))
             for name, values in request.filters.items()
@@ -1105,7 +1107,7 @@ class EmbeddedEngine(SearchEngine):
             counts = cached[1]
         elif text is None and jobs:
             self._count_cache.put(snapshot.commit, cache_key, total, counts)
-        return EngineResult(total=total, hits=hits, facet_counts=counts)
+        return EngineResult(total=total, hits=hits, facet_counts=counts, relaxed=relaxed)
 
     def _ranked(
         self, searcher: tantivy.Searcher, query: Query, request: SearchRequest, has_text: bool
@@ -1144,13 +1146,13 @@ class EmbeddedEngine(SearchEngine):
                 generator = tantivy.SnippetGenerator.create(searcher, text, self.schema, field)
                 generator.set_max_num_chars(SNIPPET_CHARS)
                 generators.append((field, source, generator))
+        query_words = [*parsed.words, *parsed.phrases]
         hits = []
         for score, address in addresses:
             stored = searcher.doc(address)
             source = source_of(stored)
-            hits.append(
-                EngineHit(id=source["id"], score=float(score), source=source, snippet=self._snippet(stored, generators))
-            )
+            snippet = self._snippet(stored, generators, query_words)
+            hits.append(EngineHit(id=source["id"], score=float(score), source=source, snippet=snippet))
         return hits
 
     @staticmethod
@@ -1164,16 +1166,19 @@ class EmbeddedEngine(SearchEngine):
         """
         for text in (*parsed.words, *parsed.phrases):
             for subword in _SUBWORD.findall(text):
-                stems, part_lists = _subword_terms(subword)
-                if any(searcher.doc_freq(field, t) for t in stems for field in ("summary", "body")):
-                    return True
-                if any(searcher.doc_freq(PARTS_FIELD, t) for parts in part_lists for t in parts):
+                stems, _ = _subword_terms(subword)
+                if any(searcher.doc_freq(field, t) for t in stems for field in ("summary", "body", PARTS_FIELD)):
                     return True
         return False
 
     @staticmethod
-    def _snippet(stored: tantivy.Document, generators: list[tuple[str, str, tantivy.SnippetGenerator]]) -> str:
-        """The first of SNIPPET_SOURCES that highlights something, as safe HTML.
+    def _snippet(
+        stored: tantivy.Document,
+        generators: list[tuple[str, str, tantivy.SnippetGenerator]],
+        query_words: Iterable[str] = (),
+    ) -> str:
+        """The first of SNIPPET_SOURCES that highlights something, as safe HTML; else a
+        passage around a compound that has one of ``query_words`` as a part.
 
         Each generator gets a document with only the text it reads: Tantivy converts the
         whole document it is given, and tokenises that field's text in full.
@@ -1187,6 +1192,9 @@ class EmbeddedEngine(SearchEngine):
                 continue
             rendered = snippet_html(generator.snippet_from_doc(tantivy.Document(**{field: [value]})), value)
             if rendered:
+                return rendered
+        for name in ("summary", "body"):  # found through PARTS_FIELD: Tantivy saw whole words only
+            if rendered := compound_snippet(texts[name], query_words, SNIPPET_CHARS):
                 return rendered
         return ""  # no highlight (e.g. only fuzzy matches): the service shows the summary
 
@@ -1331,7 +1339,40 @@ class EmbeddedEngine(SearchEngine):
             found.values(),
             key=lambda e: (not e["start"], not e["exact"], -e["count"], e["rank"], len(e["text"]), e["text"]),
         )
-        return [entry["text"] for entry in ranked[:limit]]
+        suggestions = [entry["text"] for entry in ranked[:limit]]
+        if len(suggestions) < min(limit, FUZZY_SUGGEST_BELOW):
+            seen = {text.casefold() for text in suggestions}
+            suggestions += self._fuzzy_suggest(searcher, prefix, limit - len(suggestions), seen)
+        return suggestions
+
+    def _fuzzy_suggest(self, searcher: tantivy.Searcher, prefix: str, limit: int, seen: set[str]) -> list[str]:
+        """Titles and tags that fit what was typed with a typo or two ("Strasenbel" →
+        "Straßenbeleuchtung"): typed words within ``suggest_distance`` of whole words, the last
+        of a word's beginning (Tantivy's fuzzy prefix query); ``fuzzy_match`` decides per string.
+        Asked only when the exact completions do not fill the list."""
+        tokens = _analyze(DE_SUGGEST, prefix)
+        if not tokens or not any(suggest_distance(t) for t in tokens):
+            return []
+        *head, last = tokens
+        clauses = [
+            (Occur.Must, Query.fuzzy_term_query(self.schema, SUGGEST_FIELD, t, suggest_distance(t), True, False))
+            for t in head
+        ]
+        fuzzy_last = Query.fuzzy_term_query(self.schema, SUGGEST_FIELD, last, suggest_distance(last), True, True)
+        clauses.append((Occur.Must, fuzzy_last))
+        result = searcher.search(Query.boolean_query(clauses), limit=SUGGEST_CANDIDATES)
+        found: dict[str, tuple[bool, int, int, int, str]] = {}
+        for rank, (_, address) in enumerate(result.hits):
+            stored = searcher.doc(address)
+            for candidate in [str(stored.get_first("title") or ""), *map(str, stored.get_all("tag"))]:
+                key = candidate.casefold()
+                if key in seen or (match := fuzzy_match(candidate, prefix)) is None:
+                    continue
+                at_start, edits = match
+                count = found[key][2] - 1 if key in found else -1
+                found[key] = (not at_start, edits, count, found[key][3] if key in found else rank, candidate)
+        # At the start first, then the fewest typos, tags of many documents, the best hits.
+        return [entry[-1] for entry in sorted(found.values(), key=lambda e: (*e[:4], len(e[4]), e[4]))[:limit]]
 
     @staticmethod
     def _word_start(words: str, prefixes: list[str]) -> str:

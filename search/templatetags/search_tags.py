@@ -2,6 +2,8 @@
 
 from django import template
 
+from cms.content_types import PROJECT
+
 from .. import service
 
 register = template.Library()
@@ -9,5 +11,5 @@ register = template.Library()
 
 @register.inclusion_tag("search/includes/similar_projects.html")
 def similar_projects(page, limit: int = 4):
-    results = [r for r in service.similar(page.pk, limit + 2) if r.type == "projekt"][:limit]
+    results = [r for r in service.similar(page.pk, limit + 2) if r.type == PROJECT][:limit]
     return {"results": results}

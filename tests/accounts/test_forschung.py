@@ -28,7 +28,7 @@ class ResearchTests(RolesTestCase):
     def test_creates_evaluation_reports_under_any_project(self):
         for project, slug in ((self.project_a, "evaluation-a"), (self.project_b, "evaluation-b")):
             self.assertEqual(self.create_evaluation(project, slug).status_code, 302)
-            report = EvaluationReportPage.objects.get(slug=slug)
+            report = EvaluationReportPage.objects.get(title=f"Evaluation {slug}")
             self.assertEqual(report.get_parent().pk, project.pk)
             self.assertEqual(report.owner, self.forscher)
             self.assertFalse(report.live)
@@ -37,7 +37,7 @@ class ResearchTests(RolesTestCase):
 
     def test_edits_own_evaluation_reports_only(self):
         self.create_evaluation(self.project_a, "eigene")
-        own = EvaluationReportPage.objects.get(slug="eigene")
+        own = EvaluationReportPage.objects.get(title="Evaluation eigene")
         self.assertEqual(self.client.get(self.url("edit", own.pk)).status_code, 200)
         # Someone else's (imported, or another researcher's): Wagtail's "add" only covers own pages.
         self.assertWagtailDenied(self.client.get(self.url("edit", self.evaluation_a.pk)))
@@ -49,7 +49,7 @@ class ResearchTests(RolesTestCase):
         self.assertEqual(
             self.client.post(create, forms.guide("Leitfaden Bürgerbus", "buergerbus") | forms.SUBMIT).status_code, 302
         )
-        guide = GuidePage.objects.get(slug="buergerbus")
+        guide = GuidePage.objects.get(title="Leitfaden Bürgerbus")
         self.assertEqual(guide.get_parent().pk, self.wissen.pk)
         self.assertTrue(guide.workflow_in_progress)
         self.assertEqual(guide.get_latest_revision_as_object().sections[0].value["heading"], "Vorbereitung")
@@ -58,7 +58,7 @@ class ResearchTests(RolesTestCase):
         create = self.url("add", "knowledge", "checklistpage", self.wissen.pk)
         data = forms.checklist("Prüfraster Bürgerbus", "pruefraster-buergerbus") | forms.SUBMIT
         self.assertEqual(self.client.post(create, data).status_code, 302)
-        checklist = ChecklistPage.objects.get(slug="pruefraster-buergerbus")
+        checklist = ChecklistPage.objects.get(title="Prüfraster Bürgerbus")
         draft = checklist.get_latest_revision_as_object()
         self.assertTrue(draft.is_pruefraster)
         self.assertEqual(draft.items[0].value["text"], "Bedarf belegt?")
@@ -117,7 +117,7 @@ class ResearchTests(RolesTestCase):
 
     def test_moves_own_report_between_projects_but_cannot_copy_projects(self):
         self.create_evaluation(self.project_a, "wandernd")
-        report = EvaluationReportPage.objects.get(slug="wandernd")
+        report = EvaluationReportPage.objects.get(title="Evaluation wandernd")
         # Moving an own draft to another project is fine (add rights there, still under a project) …
         self.assertEqual(self.client.get(self.url("move_confirm", report.pk, self.project_b.pk)).status_code, 200)
         # … copying a municipality's project is not: Wagtail's can_copy is can_edit.

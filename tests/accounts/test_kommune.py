@@ -101,7 +101,7 @@ class OwnMunicipalityTests(RolesTestCase):
         response = self.client.post(create, forms.steckbrief("Bürgerbus Bad Endorf", "buergerbus") | forms.SUBMIT)
         self.assertEqual(response.status_code, 302)
 
-        project = ProjectPage.objects.get(slug="buergerbus")
+        project = ProjectPage.objects.get(title="Bürgerbus Bad Endorf")
         self.assertEqual(project.get_parent().pk, self.muni_a.pk)
         self.assertEqual(project.owner, self.kommune_a)
         self.assertEqual(project.lead_municipality.ags, self.muni_a.municipality.ags)
@@ -124,7 +124,7 @@ class OwnMunicipalityTests(RolesTestCase):
         """Posting "action-publish" without publish permission: Wagtail saves a draft instead."""
         create = self.url("add", "projects", "projectpage", self.muni_a.pk)
         self.client.post(create, forms.steckbrief("Direkt veröffentlichen?", "direkt") | forms.PUBLISH)
-        project = ProjectPage.objects.get(slug="direkt")
+        project = ProjectPage.objects.get(title="Direkt veröffentlichen?")
         self.assertFalse(project.live)
         self.assertFalse(project.workflow_in_progress)
 
@@ -156,7 +156,7 @@ class OwnMunicipalityTests(RolesTestCase):
         create = self.url("add", "projects", "experiencereportpage", self.project_a.pk)
         response = self.client.post(create, forms.experience_report("Zwei Jahre Betrieb", "zwei-jahre") | forms.SUBMIT)
         self.assertEqual(response.status_code, 302)
-        report = ExperienceReportPage.objects.get(slug="zwei-jahre")
+        report = ExperienceReportPage.objects.get(title="Zwei Jahre Betrieb")
         self.assertEqual(report.get_parent().pk, self.project_a.pk)
         self.assertTrue(report.workflow_in_progress)
 
@@ -196,7 +196,7 @@ class OwnMunicipalityTests(RolesTestCase):
     def test_cannot_approve_own_submission(self):
         create = self.url("add", "projects", "projectpage", self.muni_a.pk)
         self.client.post(create, forms.steckbrief("Selbst freigeben?", "selbst") | forms.SUBMIT)
-        project = ProjectPage.objects.get(slug="selbst")
+        project = ProjectPage.objects.get(title="Selbst freigeben?")
         task_state = project.current_workflow_state.current_task_state
         url = self.url("workflow_action", project.pk, "approve", task_state.pk)
         self.assertWagtailDenied(self.client.post(url))

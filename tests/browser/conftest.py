@@ -105,6 +105,16 @@ def page(chromium_browser, live_server):
         pytest.fail("Content-Security-Policy violations:\n" + "\n".join(map(str, violations)), pytrace=False)
 
 
+# Waits for the page's finite CSS animations and transitions to end (endless ones, such as a
+# spinner, are left running).
+SETTLE_ANIMATIONS = """async () => {
+    const finite = document.getAnimations().filter(
+        (animation) => animation.effect && animation.effect.getComputedTiming().endTime !== Infinity
+    );
+    await Promise.all(finite.map((animation) => animation.finished.catch(() => null)));
+}"""
+
+
 @pytest.fixture
 def axe(page):
     """Run axe-core (WCAG 2.1 A/AA rules) on the current page and return its violations."""
@@ -115,6 +125,8 @@ def axe(page):
         # Evaluated over the DevTools protocol, which the page's CSP does not govern; a script tag
         # (page.add_script_tag) would be an inline script, which the site's policy blocks.
         page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+        # Colours are measured as drawn: a message still fading in would fail color-contrast.
+        page.evaluate(SETTLE_ANIMATIONS)
         result = page.evaluate(
             """async () => await axe.run(document, {
                 runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},

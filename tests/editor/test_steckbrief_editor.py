@@ -3,9 +3,11 @@
 import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
+from django.conf import settings
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from cms.exchange.importer import import_files
@@ -173,6 +175,10 @@ def test_edit_view_lists_the_missing_fields_with_links_to_their_tabs(editor, pro
 def test_edit_view_of_a_complete_page(editor, project):
     panel = completeness_panel(editor.get(edit_url(project)).content.decode())
     assert "Alle empfohlenen Angaben sind ausgefüllt." in panel and "<li" not in panel
+    # The check mark is sized like the text (Wagtail's icon SVG has no size of its own there).
+    assert "steckbrief-completeness__icon" in panel
+    css = (Path(settings.BASE_DIR) / "cms/projects/static/projects/editor.css").read_text(encoding="utf-8")
+    assert ".steckbrief-completeness__icon { width: 1em; height: 1em;" in css
 
 
 def test_explorer_shows_completeness_to_reviewers(editor, project):
@@ -180,7 +186,8 @@ def test_explorer_shows_completeness_to_reviewers(editor, project):
     project.save_revision()
     html = editor.get(f"/admin/pages/{project.get_parent().pk}/").content.decode()
     assert "93 % vollständig" in html
-    assert "Steckbrief zu 93 % vollständig, 1 empfohlene Angabe fehlt" in html
+    # The accessible name starts with the visible label (axe: label-content-name-mismatch).
+    assert f"93 % vollständig: Steckbrief „{project.title}“, 1 empfohlene Angabe fehlt" in html
 
 
 def test_end_before_start_is_refused_on_the_end_field(editor, project):

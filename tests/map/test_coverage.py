@@ -10,10 +10,10 @@ from wagtail.models import PageViewRestriction
 
 from cms.exchange.importer import import_files
 from cms.projects.models import EvaluationReportPage, ExperienceReportPage, ProjectPage, ProjectStatus
+from explore.coverage import coverage
 from registry.loaders import STATE_NAMES
 from registry.models import Guideline
 from registry.size_class import SizeClass
-from search.coverage import coverage
 from search.documents import all_documents
 from search.engines import reset_engine
 from search.engines.embedded import EmbeddedEngine

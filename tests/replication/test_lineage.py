@@ -21,7 +21,7 @@ from cms.exchange.exporter import export_to
 from cms.exchange.importer import ImportFailed, import_files
 from cms.knowledge.models import ChecklistPage, GuidePage
 from cms.projects.models import MunicipalityPage, ProjectAdaptation, ProjectPage
-from search.coverage import coverage
+from explore.coverage import coverage
 from search.documents import all_documents, document_for
 from search.engines import reset_engine
 from search.engines.embedded import EmbeddedEngine

@@ -23,7 +23,8 @@ from django.core.management.base import CommandError
 from elastic_transport import ApiResponseMeta, BaseNode, ConnectionError, ConnectionTimeout, HttpHeaders, Transport
 from elastic_transport._node import NodeApiResponse  # the (meta, body) pair a node returns
 
-from search import health
+from search import analysis_query, health
+from search.analysis_query import RELAX_BELOW, SYNONYM_BOOST, build_table
 from search.documents import KEYWORD_FIELDS, MAX_BODY_CHARS
 from search.engines import (
     DocumentsRejected,
@@ -31,17 +32,20 @@ from search.engines import (
     EngineUnavailable,
     Problem,
     build_engine,
+    elastic,
     reset_engine,
 )
-from search.engines.elastic import COMPOUND_PARTS, ElasticsearchEngine
+from search.engines.elastic import ElasticsearchEngine, to_source
 from search.facets import FACETS
 from search.query import SearchRequest
 
 ALIAS = "test-content"
 NEW_INDEX = "test-content-20250102030405123456"
 OLD_INDEX = "test-content-20240101000000000000"
-WORD_FIELDS = ["title^3", "summary^2", "body", "title.decompound^1.5", "summary.decompound", "body.decompound^0.5"]
-PHRASE_FIELDS = ["title^3", "summary^2", "body"]
+# The compound parts (search.analysis) weigh least; "extra" (partners, district, ...) below the body.
+WORD_FIELDS = ["title^3", "summary^2", "body", "extra^0.5", "parts^0.3"]
+PHRASE_FIELDS = ["title^3", "summary^2", "body", "extra^0.5"]
+UNRETURNED = {"excludes": ["body", "extra", "parts"]}
 DATE_DESC = {"date": {"order": "desc", "missing": "_last"}}
 
 
@@ -187,6 +191,15 @@ def cluster() -> FakeCluster:
     return FakeCluster()
 
 
+SYNONYMS = build_table([("KI", ["künstliche Intelligenz", "AI"])])
+
+
+@pytest.fixture(autouse=True)
+def synonyms(monkeypatch) -> None:
+    """A fixed synonym table instead of the Redaktion's (these tests have no database)."""
+    monkeypatch.setattr(analysis_query, "synonym_table", lambda: SYNONYMS)
+
+
 @pytest.fixture
 def engine(cluster: FakeCluster) -> ElasticsearchEngine:
     engine = ElasticsearchEngine(url="http://es.test:9200", index_prefix="test", node_class=node_class_for(cluster))
@@ -202,9 +215,10 @@ def ready(engine: ElasticsearchEngine, cluster: FakeCluster) -> ElasticsearchEng
 
 
 def searched(engine: ElasticsearchEngine, cluster: FakeCluster, request: SearchRequest) -> dict:
+    """The body of the first search request (a query of several words that finds fewer than
+    RELAX_BELOW documents sends a second, relaxed one: see test_relaxed_second_request)."""
     engine.search(request)
-    (call,) = cluster.calls("POST", rf"/{ALIAS}/_search")
-    return call.body
+    return cluster.calls("POST", rf"/{ALIAS}/_search")[0].body
 
 
 def facet_aggs(filters: dict[str, dict]) -> dict:
@@ -219,10 +233,7 @@ def facet_aggs(filters: dict[str, dict]) -> dict:
 
 
 HIGHLIGHT = {
-    "fields": {
-        name: {"fragment_size": 160, "number_of_fragments": 1}
-        for name in ("summary", "summary.decompound", "body", "body.decompound")
-    },
+    "fields": {name: {"fragment_size": 160, "number_of_fragments": 1} for name in ("summary", "body")},
     "pre_tags": ["<mark>"],
     "post_tags": ["</mark>"],
     "encoder": "html",
@@ -260,7 +271,7 @@ def test_faceted_search_request_body(ready, cluster):
         ),
         "highlight": HIGHLIGHT,
         "sort": ["_score", DATE_DESC, "id"],
-        "_source": {"excludes": ["body"]},
+        "_source": UNRETURNED,
         "track_total_hits": True,
         "from": 0,
         "size": 20,
@@ -380,10 +391,7 @@ def test_response_becomes_engine_result(ready, cluster):
             "_id": "17",
             "_score": 8.5,
             "_source": {"id": "17", "title": "Bürger-App", "summary": "Kurz & knapp", "date": None, "tag": ["App"]},
-            "highlight": {
-                "body": ["Die <mark>App</mark> für &lt;alle&gt;"],
-                "body.decompound": ["Die <mark>Bürgerbeteiligung</mark> per <mark>App</mark> für &lt;alle&gt;"],
-            },
+            "highlight": {"body": ["Die <mark>App</mark> für &lt;alle&gt;"]},
         },
         {
             "_index": OLD_INDEX,
@@ -408,8 +416,8 @@ def test_response_becomes_engine_result(ready, cluster):
     first, second = result.hits
     assert (first.id, first.score) == ("17", 8.5)
     assert first.source == {"id": "17", "title": "Bürger-App", "summary": "Kurz & knapp", "date": "", "tag": ["App"]}
-    # The fragment with the most marks wins; Elasticsearch already escaped the text around them.
-    assert first.snippet == "Die <mark>Bürgerbeteiligung</mark> per <mark>App</mark> für &lt;alle&gt;"
+    # Elasticsearch already escaped the text around the marks.
+    assert first.snippet == "Die <mark>App</mark> für &lt;alle&gt;"
     # No highlight: the summary, escaped.
     assert second.snippet == "&lt;b&gt;Fett&lt;/b&gt; &amp; &quot;zitiert&quot;"
 
@@ -421,7 +429,7 @@ def test_snippet_from_the_summary_wins_over_a_richer_body_fragment(ready, cluste
         "_source": {"id": "19", "summary": "Kurz"},
         "highlight": {
             "body": ["<mark>App</mark> und <mark>App</mark>"],
-            "summary.decompound": ["Die <mark>App</mark>"],
+            "summary": ["Die <mark>App</mark>"],
         },
     }
     cluster.on("POST", rf"/{ALIAS}/_search", (200, search_response([hit], total=1)))
@@ -436,6 +444,51 @@ def test_hits_sorted_by_date_have_score_zero(ready, cluster):
     assert only.score == 0.0 and only.snippet == ""
 
 
+def test_compound_parts_are_sent_with_the_document(ready, cluster):
+    """search.analysis computes the parts once, in Python; Elasticsearch indexes them as ``parts``."""
+    doc = {
+        **DOC,
+        "title": "Livestream aus dem Rathaus",
+        "summary": "",
+        "body": "Das Glasfasernetz",
+        "extra": "Feldberg",
+    }
+    ready.bulk(index=[doc])
+    (call,) = cluster.requests
+    sent = call.body[1]
+    assert sent["parts"] == "live stream glasfaser netz glas faser feld berg"  # extra text too
+    assert sent["extra"] == "Feldberg"
+    assert to_source(doc)["parts"] == sent["parts"]
+
+
+def test_a_part_is_queried_in_the_parts_field_below_every_text_field(ready, cluster):
+    body = searched(ready, cluster, SearchRequest(text="Programm"))
+    (match,) = body["query"]["bool"]["must"]
+    fields = match["multi_match"]["fields"]
+    assert fields == WORD_FIELDS
+
+    def boost(field: str) -> float:
+        return float(field.partition("^")[2] or 1)
+
+    assert boost("parts^0.3") < min(boost(f) for f in fields if not f.startswith("parts"))
+    assert body["_source"] == UNRETURNED and set(body["highlight"]["fields"]) == {"summary", "body"}
+
+
+def test_a_compound_found_by_its_part_is_marked_in_the_summary(ready, cluster):
+    hit = {"_id": "21", "_score": 0.4, "_source": {"id": "21", "summary": "Ein Förderprogramm für <alle>."}}
+    cluster.on("POST", rf"/{ALIAS}/_search", (200, search_response([hit], total=1)))
+    (only,) = ready.search(SearchRequest(text="Programm")).hits
+    assert only.snippet == "Ein <mark>Förderprogramm</mark> für &lt;alle&gt;."
+
+
+def test_highlighted_paragraphs_keep_a_space_between_them(ready, cluster):
+    hit = {"_id": "22", "_score": 1.0, "_source": {"id": "22", "summary": ""}}
+    hit["highlight"] = {"body": ["an den übrigen nicht.\nAm <mark>wirksamsten</mark> ist"]}
+    cluster.on("POST", rf"/{ALIAS}/_search", (200, search_response([hit], total=1)))
+    (only,) = ready.search(SearchRequest(text="wirksamsten")).hits
+    assert only.snippet == "an den übrigen nicht. Am <mark>wirksamsten</mark> ist"
+
+
 # -- index creation -----------------------------------------------------------------------
 
 
@@ -447,29 +500,14 @@ EXPECTED_ANALYSIS = {
             "tokenizer": "standard",
             "filter": ["lowercase", "german_stop", "german_normalization", "german_stemmer"],
         },
-        "german_compound": {
-            "type": "custom",
-            "tokenizer": "standard",
-            "filter": ["lowercase", "german_decompounder", "german_stop", "german_normalization", "german_stemmer"],
-        },
     },
     "filter": {
         "german_stop": {"type": "stop", "stopwords": "_german_"},
         "german_stemmer": {"type": "stemmer", "language": "light_german"},
-        "german_decompounder": {
-            "type": "dictionary_decompounder",
-            "word_list": list(COMPOUND_PARTS),
-            "min_subword_size": 4,
-            "only_longest_match": False,
-        },
     },
     "normalizer": {"title_sort": {"type": "custom", "filter": ["lowercase", "asciifolding"]}},
 }
-TEXT_MAPPING = {
-    "type": "text",
-    "analyzer": "german_text",
-    "fields": {"decompound": {"type": "text", "analyzer": "german_compound", "search_analyzer": "german_text"}},
-}
+TEXT_MAPPING = {"type": "text", "analyzer": "german_text"}
 SUGGEST_SUBFIELD = {"suggest": {"type": "text", "analyzer": "german_suggest"}}
 
 
@@ -482,10 +520,13 @@ def assert_content_index_body(body: dict) -> None:
     }
     properties = body["mappings"]["properties"]
     assert body["mappings"]["dynamic"] is False
-    assert {name: properties[name] for name in ("title", "summary", "body")} == {
-        "title": {**TEXT_MAPPING, "fields": {**TEXT_MAPPING["fields"], **SUGGEST_SUBFIELD}},
+    assert {name: properties[name] for name in ("title", "summary", "body", "extra", "parts")} == {
+        "title": {**TEXT_MAPPING, "fields": SUGGEST_SUBFIELD},
         "summary": TEXT_MAPPING,
         "body": TEXT_MAPPING,
+        "extra": TEXT_MAPPING,
+        # The compound parts are analysed like the text itself: "Sensor" finds "…sensoren".
+        "parts": TEXT_MAPPING,
     }
     assert properties["title_sort"] == {"type": "keyword", "normalizer": "title_sort"}
     assert properties["date"] == {"type": "date", "ignore_malformed": True}
@@ -525,7 +566,7 @@ def test_first_use_creates_template_and_initial_index_behind_the_alias(engine, c
 
 
 def test_existing_alias_is_used_as_is(engine, cluster):
-    engine.suggest("Bürger")
+    engine.suggest("Bürg")  # too short for typos: one request, without the fuzzy second one
     assert [(r.method, r.path) for r in cluster.requests] == [
         ("HEAD", f"/_alias/{ALIAS}"),
         ("POST", f"/{ALIAS}/_search"),
@@ -571,9 +612,10 @@ def test_bulk_upserts_and_deletes_through_the_alias(ready, cluster):
         f"/{ALIAS}/_bulk",
         {"refresh": "wait_for", "require_alias": "true"},
     )
+    # The compound parts (search.analysis) go with the document: "Parkplätze" → park, plätze.
     assert call.body == [
         {"index": {"_id": "5"}},
-        {**DOC, "date": None},
+        {**DOC, "date": None, "parts": "park plätze"},
         {"delete": {"_id": "7"}},
     ]
     assert call.headers["content-type"] == "application/vnd.elasticsearch+x-ndjson; compatible-with=9"
@@ -583,7 +625,7 @@ def test_index_and_delete_shortcuts(ready, cluster):
     ready.index([{**DOC, "date": "2024-05-01"}])
     ready.delete(["5"])
     first, second = cluster.requests
-    assert first.body == [{"index": {"_id": "5"}}, {**DOC, "date": "2024-05-01"}]
+    assert first.body == [{"index": {"_id": "5"}}, {**DOC, "date": "2024-05-01", "parts": "park plätze"}]
     assert second.body == [{"delete": {"_id": "5"}}]
 
 
@@ -629,9 +671,9 @@ def test_rebuild_swaps_the_alias_atomically(engine, cluster):
     assert bulk.params == {}  # no per-request refresh; one refresh at the end
     assert bulk.body == [
         {"index": {"_id": "5"}},
-        {**DOC, "date": None},
+        {**DOC, "date": None, "parts": "park plätze"},
         {"index": {"_id": "6"}},
-        {**DOC, "id": "6", "date": None},
+        {**DOC, "id": "6", "date": None, "parts": "park plätze"},
     ]
     (swap,) = cluster.calls("POST", "/_aliases")  # ONE request: remove and add together
     assert swap.body == {
@@ -732,7 +774,10 @@ def suggest_response(titles: list[str], tags: list[tuple[str, int]]) -> dict:
 def test_suggest_request(ready, cluster):
     cluster.on("POST", rf"/{ALIAS}/_search", (200, suggest_response([], [])))
     assert ready.suggest("  Bürger  ap ") == []
-    (call,) = cluster.requests
+    call, fuzzy = cluster.requests  # nothing found as typed: a second request tolerates typos
+    assert fuzzy.body["query"]["bool"]["should"][0] == {
+        "match_bool_prefix": {"title.suggest": {"query": "Bürger ap", "operator": "and", "fuzziness": "AUTO:5,9"}}
+    }
     title = {"match_bool_prefix": {"title.suggest": {"query": "Bürger ap", "operator": "and"}}}
     tag = {"match_bool_prefix": {"tag.suggest": {"query": "Bürger ap", "operator": "and"}}}
     assert call.body == {
@@ -799,7 +844,7 @@ def test_more_like_this(ready, cluster):
                 "must_not": [{"ids": {"values": ["5"]}}],
             }
         },
-        "_source": {"excludes": ["body"]},
+        "_source": UNRETURNED,
         "size": 3,
     }
 
@@ -1168,3 +1213,126 @@ def test_search_status_shows_a_refusal_with_the_servers_answer(site_engine, clus
     call_command("search_status")
     out = capsys.readouterr().out
     assert "weist die Anfragen ab" in out and "security_exception" in out
+
+
+# -- queries as people type them: filler words, synonyms, most of the words, typos -----------
+
+
+def word_match(word: str) -> dict:
+    return {
+        "multi_match": {
+            "query": word,
+            "fields": elastic.WORD_FIELDS,
+            "fuzziness": "AUTO:5,9",
+            "operator": "and",
+            "zero_terms_query": "all",
+        }
+    }
+
+
+def test_filler_words_of_a_question_are_not_required(ready, cluster):
+    body = searched(ready, cluster, SearchRequest(text="Wie können wir Straßenbeleuchtung sparen?"))
+    assert body["query"] == {"bool": {"must": [word_match("Straßenbeleuchtung"), word_match("sparen")]}}
+
+
+def test_a_query_of_filler_words_only_is_sent_as_before(ready, cluster):
+    body = searched(ready, cluster, SearchRequest(text="was gibt es"))
+    assert body["query"] == {"bool": {"must": [word_match("was"), word_match("gibt"), word_match("es")]}}
+    assert len(cluster.calls("POST", rf"/{ALIAS}/_search")) == 1, "nothing to relax"
+
+
+def test_synonyms_match_below_the_typed_word(ready, cluster):
+    synonym = {
+        "fields": elastic.WORD_FIELDS,
+        "fuzziness": "AUTO:5,9",
+        "operator": "and",
+        "zero_terms_query": "none",
+        "boost": SYNONYM_BOOST,
+    }
+    body = searched(ready, cluster, SearchRequest(text="KI Verwaltung"))
+    ki = {
+        "dis_max": {
+            "queries": [
+                word_match("KI"),
+                # Two words for one: half the boost, so their scores together stay below the word's.
+                {"multi_match": {"query": "künstliche Intelligenz", **synonym, "boost": SYNONYM_BOOST / 2}},
+                {"multi_match": {"query": "AI", **synonym}},
+            ],
+            "tie_breaker": 0.3,
+        }
+    }
+    assert body["query"] == {"bool": {"must": [ki, word_match("Verwaltung")]}}
+    assert SYNONYM_BOOST < 1
+
+    # Both ways: the two words of an alternative are one unit that also matches the term.
+    cluster.requests.clear()
+    body = searched(ready, cluster, SearchRequest(text="künstliche Intelligenz"))
+    (unit,) = body["query"]["bool"]["must"]
+    assert unit["dis_max"]["queries"][0] == {"bool": {"must": [word_match("künstliche"), word_match("Intelligenz")]}}
+    assert {"multi_match": {"query": "KI", **synonym}} in unit["dis_max"]["queries"]
+
+
+def test_few_hits_with_every_word_send_a_relaxed_second_request(ready, cluster):
+    hit = {"_id": "7", "_score": 2.0, "_source": {"title": "Laternen", "summary": "", "date": None}}
+    answers = iter([search_response(total=0), search_response([hit], total=1)])
+    cluster.on("POST", rf"/{ALIAS}/_search", lambda request: (200, next(answers)))
+    result = ready.search(SearchRequest(text="Laternen Sensoren Funk", filters={"state": ("09",)}, relax=True))
+    strict, relaxed = (call.body for call in cluster.calls("POST", rf"/{ALIAS}/_search"))
+    units = [word_match("Laternen"), word_match("Sensoren"), word_match("Funk")]
+    assert strict["query"] == {"bool": {"must": units}}
+    assert relaxed["query"] == {"bool": {"should": units, "minimum_should_match": 2}}
+    # Same filters, counts, sort and window: only the query differs.
+    assert {k: v for k, v in relaxed.items() if k != "query"} == {k: v for k, v in strict.items() if k != "query"}
+    assert result.relaxed and result.total == 1 and [h.id for h in result.hits] == ["7"]
+
+
+def test_enough_hits_or_one_word_send_no_relaxed_request(ready, cluster):
+    cluster.on("POST", rf"/{ALIAS}/_search", (200, search_response(total=RELAX_BELOW)))
+    assert not ready.search(SearchRequest(text="Laternen Sensoren", relax=True)).relaxed
+    cluster.on("POST", rf"/{ALIAS}/_search", (200, search_response(total=0)))
+    assert not ready.search(SearchRequest(text="Laternen", relax=True)).relaxed
+    assert not ready.search(SearchRequest(text="", relax=True)).relaxed
+    # Not asked to relax (alerts, feeds, the map): one request, however few it finds.
+    assert not ready.search(SearchRequest(text="Laternen Sensoren")).relaxed
+    assert len(cluster.calls("POST", rf"/{ALIAS}/_search")) == 4
+
+
+def test_a_relaxed_request_that_finds_no_more_keeps_the_strict_result(ready, cluster):
+    cluster.on("POST", rf"/{ALIAS}/_search", (200, search_response(total=0)))
+    result = ready.search(SearchRequest(text="Laternen Sensoren", relax=True))
+    assert len(cluster.calls("POST", rf"/{ALIAS}/_search")) == 2
+    assert not result.relaxed and result.total == 0
+
+
+def test_fuzzy_suggest_request_and_typo_tolerant_ranking(ready, cluster):
+    exact = suggest_response([], [])
+    fuzzy = suggest_response(
+        ["Fernwartung der Straßenbeleuchtung", "Strategie 2030", "Straßenbeleuchtung mit LED"],
+        [("Straßenbeleuchtung", 4), ("Stromsparen", 2)],
+    )
+    answers = iter([exact, fuzzy])
+    cluster.on("POST", rf"/{ALIAS}/_search", lambda request: (200, next(answers)))
+    assert ready.suggest("Strasenbel") == [
+        "Straßenbeleuchtung",
+        "Straßenbeleuchtung mit LED",
+        "Fernwartung der Straßenbeleuchtung",
+    ]
+    first, second = cluster.calls("POST", rf"/{ALIAS}/_search")
+    assert first.body["query"]["bool"]["should"][0] == {
+        "match_bool_prefix": {"title.suggest": {"query": "Strasenbel", "operator": "and"}}
+    }
+    prefix = {"query": "Str", "operator": "and", "fuzziness": "AUTO:5,9"}
+    title, tag = {"match_bool_prefix": {"title.suggest": prefix}}, {"match_bool_prefix": {"tag.suggest": prefix}}
+    assert second.body == {
+        "query": {"bool": {"should": [title, tag]}},
+        "aggs": {"tags": {"filter": tag, "aggs": {"values": {"terms": {"field": "tag", "size": 1000}}}}},
+        "_source": ["title"],
+        "size": 200,
+    }
+
+
+def test_typed_right_no_look_alikes(ready, cluster):
+    titles = ["Bürgerbus", "Bürgeramt online", "Bürger-App"]
+    cluster.on("POST", rf"/{ALIAS}/_search", (200, suggest_response(titles, [("Burgenland", 3)])))
+    assert ready.suggest("Bürger", limit=8) == titles  # not "Burgenland", one edit away
+    assert len(cluster.calls("POST", rf"/{ALIAS}/_search")) == 1

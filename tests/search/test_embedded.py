@@ -52,6 +52,10 @@ def make_doc(doc_id, word, size=1):
 WORDS = {"a": "ameisenhaufen", "b": "zitronenfalter"}
 mode, path = sys.argv[1], sys.argv[2]
 engine = EmbeddedEngine(path)
+# The compound word list (search.analysis) loads on a process's first document, which takes a
+# moment: here, not inside the first bulk, whose timing the tests rely on.
+from search.analysis import load_words
+load_words()
 if mode == "write":
     prefix, bulks, size, go, started = sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
     while not os.path.exists(go):
@@ -306,6 +310,19 @@ def test_query_errors_become_engine_unavailable(tmp_path, monkeypatch):
 
     monkeypatch.setattr(engine, "_search", broken)
     with pytest.raises(EngineUnavailable, match="kaputtes Segment"):
+        engine.search(SearchRequest(text="eins"))
+
+
+def test_a_bug_in_our_code_surfaces_instead_of_becoming_unavailable(tmp_path, monkeypatch):
+    """A TypeError is ours, not the engine's: no "unavailable", no silent database fallback."""
+    engine = EmbeddedEngine(path=tmp_path / "index")
+    engine.bulk(index=[make_doc("1", "eins")])
+
+    def buggy(*args, **kwargs):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(engine, "_search", buggy)
+    with pytest.raises(TypeError, match="unsupported operand"):
         engine.search(SearchRequest(text="eins"))
 
 

@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from django.utils.html import escape
 
 from search.engines import EngineUnavailable, reset_engine
 from search.engines.embedded import EmbeddedEngine
@@ -228,3 +229,65 @@ def test_suggestions_cost_searches_only_for_an_empty_result(client, monkeypatch)
     html = client.get("/suche/?" + EMPTY).content.decode()
     assert len(calls) == 3  # the search itself, then one per facet up to the limit
     assert html.count("Ohne ") == 2
+
+
+# -- queries as people type them, grouped suggestions -------------------------------------------
+
+RELAXED_NOTE = "Treffer, die nicht alle Suchwörter enthalten"
+
+
+def test_relaxed_results_carry_a_note_on_the_page_and_a_flag_in_the_api(client, demo_documents):
+    page = client.get("/suche/", {"q": "Straßenbeleuchtung Quastenflosser"}).content.decode()
+    assert RELAXED_NOTE in page and 'id="relaxed-note"' in page
+    title = next(d["title"] for d in demo_documents if "Straßenbeleuchtung" in d["title"])
+    assert escape(title) in page
+    assert api(client, "q=Stra%C3%9Fenbeleuchtung+Quastenflosser")["relaxed"] is True
+    assert api(client, "q=Stra%C3%9Fenbeleuchtung")["relaxed"] is False
+    page = client.get("/suche/", {"q": "Straßenbeleuchtung"}).content.decode()
+    assert RELAXED_NOTE not in page
+
+
+def test_suggest_keeps_its_flat_list_and_adds_groups(client, municipalities):
+    data = json.loads(client.get("/api/v1/suggest/", {"q": "Strasenbel"}).content)
+    assert any("Straßenbeleuchtung" in s for s in data["suggestions"]), "one typo tolerated"
+    (projects,) = [g for g in data["groups"] if g["key"] == "projekte"]
+    assert projects["label"] == "Projekte" and [i["text"] for i in projects["items"]] == data["suggestions"]
+    assert all(i["url"] == "" for i in projects["items"])
+
+    data = json.loads(client.get("/api/v1/suggest/", {"q": "Bad End"}).content)
+    (kommunen,) = [g for g in data["groups"] if g["key"] == "kommunen"]
+    assert kommunen["label"] == "Kommunen"
+    assert kommunen["items"][0]["text"] == "Bad Endorf"
+    assert kommunen["items"][0]["url"] == "/projekte-fuer/09187128/"
+    assert "Bayern" in kommunen["items"][0]["hint"]
+
+
+def test_suggest_offers_charta_terms_with_their_pages(client):
+    from registry.models import ActionField, Guideline, LeitbildAttribute, Recommendation
+
+    titles = [
+        t
+        for model in (Guideline, ActionField, LeitbildAttribute, Recommendation)
+        for t in model.objects.values_list("title", flat=True)
+    ]
+    # The rarest long word of a guideline's title, so that the term is among the group's first five.
+    guidelines = list(Guideline.objects.order_by("code"))
+    words = [w for g in guidelines for w in re.findall(r"\w{8,}", g.title)]
+    word = min(words, key=lambda w: (sum(w.casefold() in t.casefold() for t in titles), w))
+    term = next(g for g in guidelines if word in g.title)
+    typo = word[:2] + word[3] + word[2] + word[4:8]  # two letters swapped, typed half
+    data = json.loads(client.get("/api/v1/suggest/", {"q": typo}).content)
+    (charta,) = [g for g in data["groups"] if g["key"] == "charta"]
+    assert charta["label"] == "Charta-Begriffe"
+    item = next(i for i in charta["items"] if i["text"] == term.title)
+    assert item["url"] == f"/charta/leitlinien/{term.code}/" and item["hint"] == "Leitlinie"
+    assert client.get(item["url"]).status_code == 200
+
+
+def test_suggest_groups_are_empty_for_nothing_and_hostile_input(client):
+    for q in ("", "B", "Qxzvwq", "<script>", "%" * 100):
+        response = client.get("/api/v1/suggest/", {"q": q})
+        assert response.status_code == 200, q
+        data = json.loads(response.content)
+        assert data["groups"] == [] and data["suggestions"] == [], q
+    assert client.get("/api/v1/suggest/", {"q": "x" * 600}).status_code == 400

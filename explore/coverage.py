@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
+from cms.content_types import PROJECT, REPORT_KEYS
 from cms.projects.models import (
     EvaluationReportPage,
     ExperienceReportPage,
@@ -30,8 +31,8 @@ from registry.loaders import STATE_NAMES
 from registry.models import Guideline
 from registry.size_class import SIZE_CLASS_BOUNDS, SizeClass
 
-PROJECT_TYPES: tuple[str, ...] = ("projekt",)
-REPORT_TYPES: tuple[str, ...] = ("erfahrungsbericht", "evaluationsbericht")
+PROJECT_TYPES: tuple[str, ...] = (PROJECT,)
+REPORT_TYPES: tuple[str, ...] = REPORT_KEYS
 HEAT_LEVELS = 4
 TRANSFERRED = ProjectStatus.UEBERTRAGEN.value
 
