@@ -30,7 +30,6 @@ urlpatterns = [
     path("api/v1/", include("api.urls")),
     path("", include("search.map_urls")),
     path("", include("explore.urls")),
-    path("", include("search.comparable_urls")),
     path("charta/", include("cms.core.taxonomy_urls")),
     path("gemeindegroesse/<slug:size_class>/", core_views.size_class_detail, name="size_class"),
     # Database and search engine, reported separately: the view asks the search layer.

@@ -1,4 +1,4 @@
-"""Pages of ``explore/``: the coverage page (/abdeckung/)."""
+"""The coverage page (/abdeckung/); the picker and "Projekte für …" are in comparable_views.py."""
 
 from __future__ import annotations
 

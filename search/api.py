@@ -24,9 +24,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from pydantic import WithJsonSchema, create_model
 
+from explore import comparable
 from registry.api import MunicipalityRef
 
-from . import comparable, service
+from . import service
 from .facets import FACETS
 from .map_views import FORCED, map_data, map_request
 from .query import (

@@ -22,11 +22,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from cms.content_types import PROJECT
+from explore import comparable
 from registry.loaders import STATE_NAMES
 from registry.models import Municipality
 from registry.size_class import SizeClass
 
-from . import comparable, service
+from . import service
 from .facets import FACETS
 from .query import RequestError, SearchRequest, parse_request
 from .views import guideline_tree, query_string, with_remembered_kommune

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from wagtail.models import Page
 
 from cms.projects.models import ProjectStatus
+from explore import comparable
 from registry.comparability import Comparison, Profile, explain, format_number
 from registry.size_class import SizeClass
 
-from . import comparable, health
+from . import health, rerank
 from .analysis_query import fuzzy_match
 from .documents import INDEXED_MODELS, document_for
 from .engines import EngineHit, EngineUnavailable, get_engine
@@ -204,7 +205,7 @@ def search(request: SearchRequest, engine=None) -> SearchResponse:
         if passend:
             # Re-rank the first RERANK_LIMIT hits of the filtered query (relevance order) by
             # comparability, from the stored municipality fields: no database query per hit.
-            raw = engine.search(replace(request, sort="relevanz", page=1, page_size=comparable.RERANK_LIMIT))
+            raw = engine.search(replace(request, sort="relevanz", page=1, page_size=rerank.RERANK_LIMIT))
         else:
             raw = engine.search(request)
     except EngineUnavailable as exc:
@@ -212,16 +213,16 @@ def search(request: SearchRequest, engine=None) -> SearchResponse:
         health.forget(engine)  # the next check asks the engine again instead of a cached "ok"
         return fallback_search(request, engine_name=engine.name, started=started)
     hits = list(raw.hits)
-    compared = comparable.compare_documents(mine, [h.source for h in hits]) if mine else [None] * len(hits)
+    compared = rerank.compare_documents(mine, [h.source for h in hits]) if mine else [None] * len(hits)
     positions = list(range(len(hits)))
     notice = ""
     if passend:
-        positions = comparable.passend_order(compared)[request.offset : request.offset + request.page_size]
-        if raw.total > comparable.RERANK_LIMIT:
+        positions = rerank.passend_order(compared)[request.offset : request.offset + request.page_size]
+        if raw.total > rerank.RERANK_LIMIT:
             notice = _(
                 "Nach Passung sortiert sind die %(limit)s relevantesten von %(total)s Treffern; "
                 "grenzen Sie die Suche ein, um alle zu sehen."
-            ) % {"limit": format_number(comparable.RERANK_LIMIT), "total": format_number(raw.total)}
+            ) % {"limit": format_number(rerank.RERANK_LIMIT), "total": format_number(raw.total)}
     results = []
     for i in positions:
         result = result_from_hit(hits[i])
@@ -237,7 +238,7 @@ def search(request: SearchRequest, engine=None) -> SearchResponse:
         took_ms=round(raw.took_ms or (time.perf_counter() - started) * 1000, 2),
         notice=notice,
         kommune=mine,
-        window=comparable.RERANK_LIMIT if passend else None,
+        window=rerank.RERANK_LIMIT if passend else None,
         relaxed=raw.relaxed,
     )
 

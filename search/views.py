@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from explore import comparable
 from registry.models import Guideline
 
-from . import comparable, downloads, service
+from . import downloads, service
 from .facets import FACETS
 from .query import MAX_QUERY_CHARS, SORTS, RequestError, SearchRequest, parse_request
 

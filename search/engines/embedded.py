@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import IO, Any, NamedTuple, TypeVar
 
 import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzer, TextAnalyzerBuilder, Tokenizer
@@ -96,6 +96,10 @@ SCHEMA_VERSION = 6
 POINTER = "CURRENT"
 GENERATION_PATTERN = re.compile(r"^v(\d+)-[0-9a-z-]+$")
 ENGINE_LOCK = ".engine.lock"
+# Our own writer lock, one file in each generation's directory (Tantivy leaves unknown files
+# alone). Taken with ``flock`` before Tantivy's writer is opened, so our processes wait for
+# each other here, and an error from Tantivy's ``writer()`` is never "someone else holds it".
+WRITER_LOCK = ".writer.lock"
 SEGMENT_FILE = re.compile(r"^[0-9a-f]{32}$")  # Tantivy names segment files <uuid hex>.<ext>
 
 LOCK_TIMEOUT = 10.0  # seconds a bulk waits for another process's writer
@@ -593,6 +597,7 @@ class EmbeddedEngine(SearchEngine):
         self._count_cache = CountCache(COUNT_CACHE_SIZE)
         self._spread: tuple[tuple[str, int] | None, frozenset[str]] | None = None  # (commit, fields)
         self.lock_waits = 0  # how often a writer found the index locked by someone else
+        self._writer_locks: dict[int, IO[str]] = {}  # id(writer) → its flocked WRITER_LOCK file
 
     def __repr__(self) -> str:
         return f"EmbeddedEngine(path={str(self.path)!r})"
@@ -797,28 +802,53 @@ class EmbeddedEngine(SearchEngine):
         delay = 0.01
         while True:
             name = self._current_generation(create)
+            try:
+                lock = self._lock_writer(name)
+            except FileNotFoundError as exc:
+                if self._read_pointer() != name:
+                    continue  # the generation vanished under us: a rebuild switched
+                raise EngineUnavailable(f"Suchindex {self.path}: Generation {name} fehlt.") from exc
+            if lock is None:
+                self.lock_waits += 1
+                if time.monotonic() > deadline:
+                    raise EngineUnavailable(
+                        f"Suchindex {self.path} ist seit {timeout:.0f} s von einem anderen Prozess gesperrt."
+                    )
+                time.sleep(delay * (0.5 + random.random()))
+                delay = min(delay * 2, 0.25)
+                continue
             with self._state_lock:
                 index = self._index if name == self._generation and self._index is not None else None
             try:
                 index = index or self._open_index(name)
                 writer = index.writer(heap_size=heap, num_threads=1)
             except ValueError as exc:
-                if "LockBusy" not in str(exc):
-                    if self._read_pointer() != name:
-                        continue  # the generation vanished under us: a rebuild switched
-                    raise EngineUnavailable(f"Suchindex {self.path} nicht beschreibbar: {exc}") from exc
-                self.lock_waits += 1
-                if time.monotonic() > deadline:
-                    raise EngineUnavailable(
-                        f"Suchindex {self.path} ist seit {timeout:.0f} s von einem anderen Prozess gesperrt."
-                    ) from exc
-                time.sleep(delay * (0.5 + random.random()))
-                delay = min(delay * 2, 0.25)
-                continue
+                self._unlock(lock)
+                if self._read_pointer() != name:
+                    continue  # the generation vanished under us: a rebuild switched
+                raise EngineUnavailable(f"Suchindex {self.path} nicht beschreibbar: {exc}") from exc
+            self._writer_locks[id(writer)] = lock
             if self._read_pointer() == name:
                 self._sweep_orphans(name)
                 return writer, name, index
             self._release_writer(writer)
+
+    def _lock_writer(self, name: str) -> IO[str] | None:
+        """Our writer lock of generation ``name``, without waiting: the open, flocked file, or
+        None while another writer (this process or another) holds it. FileNotFoundError when
+        the generation's directory is gone. The kernel releases the lock if its holder dies."""
+        handle = open(self._generation_dir(name) / WRITER_LOCK, "a+")  # held until _unlock
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        return handle
+
+    @staticmethod
+    def _unlock(handle: IO[str]) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
 
     def _sweep_orphans(self, name: str) -> None:
         """Delete segment files that no commit references: what a writer killed before its
@@ -839,13 +869,16 @@ class EmbeddedEngine(SearchEngine):
             if SEGMENT_FILE.match(stem) and stem not in live:
                 entry.unlink(missing_ok=True)
 
-    @staticmethod
-    def _release_writer(writer: tantivy.IndexWriter) -> None:
-        """Join merge threads and drop the writer, which releases Tantivy's lock."""
+    def _release_writer(self, writer: tantivy.IndexWriter) -> None:
+        """Join merge threads and drop the writer, which releases Tantivy's lock, then ours."""
         try:
             writer.wait_merging_threads()
-        except Exception:  # the writer is gone either way; the lock goes with it
+        except (ValueError, RuntimeError):  # the writer is gone either way; the lock goes with it
             logger.debug("Fehler beim Freigeben des Index-Schreibers", exc_info=True)
+        finally:
+            lock = self._writer_locks.pop(id(writer), None)
+            if lock is not None:
+                self._unlock(lock)
 
     @contextmanager
     def _thread_write_lock(self, timeout: float) -> Iterator[None]:
@@ -930,10 +963,15 @@ class EmbeddedEngine(SearchEngine):
             old_writer, _, _ = self._acquire_writer(REBUILD_LOCK_TIMEOUT, create=True)
             new_name = self._new_generation_name()
             new_writer: tantivy.IndexWriter | None = None
+            new_lock: IO[str] | None = None
             try:
                 try:
                     new_index = self._create_index(new_name)
+                    new_lock = self._lock_writer(new_name)  # nobody knows the new generation yet
+                    if new_lock is None:
+                        raise EngineUnavailable(f"Suchindex {self.path}: neue Generation {new_name} ist gesperrt.")
                     new_writer = new_index.writer(heap_size=REBUILD_HEAP * REBUILD_THREADS, num_threads=REBUILD_THREADS)
+                    self._writer_locks[id(new_writer)] = new_lock
                     seen: set[str] = set()
                     for doc in documents:
                         doc_id = str(doc["id"])
@@ -946,6 +984,8 @@ class EmbeddedEngine(SearchEngine):
                 except BaseException:
                     if new_writer is not None:
                         self._release_writer(new_writer)
+                    elif new_lock is not None:
+                        self._unlock(new_lock)
                     shutil.rmtree(self._generation_dir(new_name), ignore_errors=True)
                     raise
             finally:

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from cms.exchange.importer import import_files
-from search.comparable import rank_projects
+from explore.comparable import rank_projects
 from tests.factories import PROJECT, bundle, sample_municipalities, write_bundle
 
 pytestmark = pytest.mark.django_db

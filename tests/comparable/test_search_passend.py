@@ -9,10 +9,10 @@ import pytest
 from django.http import QueryDict
 
 from registry.comparability import COMPARABLE_THRESHOLD, Profile, score
-from search.comparable import document_profile
 from search.engines import reset_engine
 from search.engines.embedded import EmbeddedEngine
 from search.query import SORTS, RequestError, parse_request
+from search.rerank import document_profile
 from tests.factories import sample_municipalities
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from cms.exchange.public import PublicExporter
 from cms.exchange.tables import SEARCH
 from cms.projects.models import ProjectPage
-from search import comparable, downloads
+from search import downloads, rerank
 from search import service as search_service
 from tests.opendata.content import (
     CONTACT_EMAIL,
@@ -94,12 +94,12 @@ class SearchDownloadTests(ContentTestCase):
     def test_passend_beyond_its_window_still_lists_every_hit(self):
         query = "kommune=09187128&sort=passend"
         total = self.api_total(query)
-        original = comparable.RERANK_LIMIT
-        comparable.RERANK_LIMIT = 2
+        original = rerank.RERANK_LIMIT
+        rerank.RERANK_LIMIT = 2
         try:
             header, *rows = csv_rows(self.download(query, "csv"))
         finally:
-            comparable.RERANK_LIMIT = original
+            rerank.RERANK_LIMIT = original
         self.assertGreater(total, 2)
         self.assertEqual(len(rows), total)
         self.assertEqual(len({row[1] for row in rows}), total)

@@ -341,6 +341,27 @@ def test_writer_gives_up_after_the_lock_timeout(tmp_path):
     assert sorted(hit_ids(holder)) == ["1", "2"]
 
 
+def test_waiting_is_decided_by_our_lock_not_by_tantivys_error_text(tmp_path, monkeypatch):
+    """Writers wait for each other on ``WRITER_LOCK`` (flock); an error from Tantivy's writer()
+    is an error, whatever its text says, and is reported at once instead of waited out."""
+    engine = EmbeddedEngine(path=tmp_path / "index", lock_timeout=5.0)
+    engine.bulk(index=[make_doc("1", "eins")])
+    generation = engine._current_generation()
+    assert (tmp_path / "index" / generation / embedded.WRITER_LOCK).exists()
+
+    def refuse(self, *args, **kwargs):
+        raise ValueError("LockBusy: Tantivy says the lock is busy")
+
+    monkeypatch.setattr(tantivy.Index, "writer", refuse)
+    started = time.monotonic()
+    with pytest.raises(EngineUnavailable, match="nicht beschreibbar"):
+        engine.bulk(index=[make_doc("2", "zwei")])
+    assert engine.lock_waits == 0 and time.monotonic() - started < 2.0
+    monkeypatch.undo()
+    engine.bulk(index=[make_doc("2", "zwei")])  # our lock was released with the failure
+    assert sorted(hit_ids(engine)) == ["1", "2"]
+
+
 @pytest.mark.django_db
 def test_rebuild_while_searching_in_threads(demo_documents, tmp_path):
     """Searches on the rebuilding engine object and on a second object for the same path

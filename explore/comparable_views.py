@@ -1,4 +1,4 @@
-"""Kommunen wie meine: the municipality picker and "Projekte für <Name>" (its autocomplete: search/api.py).
+"""Kommunen wie meine: the municipality picker and "Projekte für <Name>" (its autocomplete: search/api.py, the layer above).
 
 No login: the chosen municipality is remembered in the session (``kommune``) and can be
 set by any link with ``?kommune=<AGS>`` to these views or the search page.
