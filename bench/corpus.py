@@ -574,6 +574,7 @@ class CorpusGenerator:
             "has_evaluation": [],
             "tag": [],
             "reused": [],
+            "partner_type": [],
             "municipality_ags": [],
             "url": "",
             "title": "",

@@ -57,7 +57,7 @@ MAX_SITE_SIZE = 100_000
 # index change is involved). Wagtail field -> the facets its counts answer; the raw counts
 # are turned into the facet values in Python (ids to codes, dates to years, amounts to
 # budget bands). ``lead_municipality_id`` answers two facets with one call. Not countable
-# this way: ``has_evaluation`` (child pages) and ``reused`` (a reverse relation).
+# this way: ``has_evaluation`` (child pages), ``reused`` and ``partner_type`` (reverse relations).
 BASELINE_FACET_FIELDS: dict[str, tuple[str, ...]] = {
     "content_type_id": ("content_type",),
     "guidelines": ("guideline",),

@@ -36,6 +36,9 @@ urlpatterns = [
     path("", include("search.health_urls")),
     path("zugang/", include("cms.access.urls")),
     path("kontakt/", include("cms.contact.urls")),
+    # BITV 2.0: "Barriere melden" below the statement's Wagtail page, Leichte Sprache and Gebärdensprache.
+    path("barrierefreiheit/melden/", include("cms.contact.barrier_urls")),
+    path("", include("cms.core.easy_read_urls")),
     path("nachnutzen/", include("cms.replication.urls")),
     # Open data (downloads, /daten/, DCAT catalogue), feeds and alerts: top-level apps above search/.
     path("", include("opendata.urls")),

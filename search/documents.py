@@ -5,7 +5,7 @@ card is rendered from the stored fields alone, without a database query per hit.
 
 Shape: ``id`` (the page's primary key as a string), the text fields ``title``, ``summary``,
 ``body`` and ``extra`` (everything else public about a project that a search should find:
-partner municipalities, the lead municipality's district, indicator names of its evaluations,
+partner municipalities and organisations, the lead municipality's district, indicator names of its evaluations,
 the contact's role, the funding programme; weighted lowest, so that a project *about* Feldberg
 ranks above one that merely has Feldberg as a partner), ``title_sort`` (casefolded title), one list of strings per keyword field
 (every facet, plus ``municipality_ags``), the scalar strings in SCALAR_FIELDS (``date`` is
@@ -74,6 +74,7 @@ PROJECT_RELATIONS = (
     "action_fields",
     "tagged_items__tag",
     "partner_municipalities",
+    "partner_organisations",
 )
 # Where one block of rich text ends and the next begins: without a break there,
 # "<p>nicht.</p><p>Am …</p>" would become "nicht.Am" in the index and in snippets.
@@ -174,6 +175,8 @@ def project_fields(page: ProjectPage, has_evaluation: bool | None = None) -> Doc
         budget=[b] if (b := budget_band(page.budget_eur)) else [],
         open_source=["ja" if page.open_source_license else "nein"],
         has_evaluation=["ja" if has_evaluation else "nein"],
+        # all() rather than values_list(): the batch prefetches the partners
+        partner_type=sorted({o.type for o in page.partner_organisations.all()}),
     )
     return doc
 
@@ -184,7 +187,7 @@ def reuse_count(page: ProjectPage) -> int:
 
 
 def project_extra(page: ProjectPage, indicators: Iterable[str] | None = None) -> str:
-    """The ``extra`` text of a project: partner municipalities, the lead municipality's district,
+    """The ``extra`` text of a project: partner municipalities and organisations, the lead municipality's district,
     indicator names of its live, public evaluation reports (looked up when not given), the
     contact's role (without any e-mail address) and the funding programme."""
     if indicators is None:
@@ -192,6 +195,7 @@ def project_extra(page: ProjectPage, indicators: Iterable[str] | None = None) ->
     lead = page.lead_municipality
     return _text(
         *sorted(m.name for m in page.partner_municipalities.all()),  # the batch prefetches these
+        *(o.name for o in page.partner_organisations.all()),
         lead.district.name if lead is not None else "",
         *indicators,
         _EMAIL.sub(" ", page.contact_role),

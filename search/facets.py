@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext_lazy as _
 
 from cms.content_types import LABELS
-from cms.projects.models import ProjectStatus
+from cms.projects.models import PartnerType, ProjectStatus
 from registry.loaders import STATE_NAMES
 from registry.models import ActionField, Guideline, LeitbildAttribute, Recommendation
 from registry.size_class import SizeClass
@@ -122,6 +122,7 @@ FACETS: tuple[Facet, ...] = (
     Facet("open_source", "open_source", _("Open Source"), lambda: YES_NO, order="vocabulary"),
     Facet("has_evaluation", "has_evaluation", _("Mit Evaluation"), lambda: YES_NO, order="vocabulary"),
     Facet("reused", "reused", _("Nachnutzung"), lambda: REUSED, order="vocabulary"),
+    Facet("partner_type", "partner_type", _("Art der Partner"), lambda: dict(PartnerType.choices), order="vocabulary"),
     Facet("tag", "tag", _("Schlagwort"), None, top=10),
 )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cms.core.honeypot import HoneypotField
+
 from .models import Frequency
 
 EMAIL_MAX_LENGTH = 254
@@ -50,11 +52,7 @@ class AlertForm(forms.Form):
         },
     )
     # Honeypot: hidden from people (off-screen, aria-hidden, no tab stop); bots fill in every field.
-    website = forms.CharField(
-        label=_("Webseite (bitte leer lassen)"),
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
+    website = HoneypotField(label=_("Webseite (bitte leer lassen)"))
 
     field_order = ["email", "frequency", "consent"]
 

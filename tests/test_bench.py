@@ -61,9 +61,9 @@ def test_quick_benchmark_run_writes_results_with_the_baseline_and_the_operator_p
     assert run["index_bytes"] > 0 and run["peak_rss_mb"] > 0
 
     baseline = results["baseline"]
-    # ``.facet()`` per facet: every facet but the two Wagtail cannot count on ProjectPage.
-    assert sorted(baseline["facets_not_computed"]) == ["has_evaluation", "reused"]
-    assert len(baseline["facets_computed"]) == len(FACETS) - 2
+    # ``.facet()`` per facet: every facet but the three Wagtail cannot count on ProjectPage.
+    assert sorted(baseline["facets_not_computed"]) == ["has_evaluation", "partner_type", "reused"]
+    assert len(baseline["facets_computed"]) == len(FACETS) - 3
     assert baseline["check"]["errors"] == []
     assert baseline["check"]["facet_agreement"]["facets"]
     assert baseline["minimal"]["facets_computed"] == ["content_type", "status"]
@@ -93,7 +93,7 @@ def test_quick_benchmark_run_writes_results_with_the_baseline_and_the_operator_p
     assert any(name.startswith("search_rebuild aus der Datenbank") for name in names)
     assert any(name.startswith("Sättigung gunicorn/runserver") for name in names)
     markdown = Path(tmp_path / "results.md").read_text(encoding="utf-8")
-    assert "## Ziele" in markdown and f"{len(FACETS) - 2} von {len(FACETS)} Facetten" in markdown
+    assert "## Ziele" in markdown and f"{len(FACETS) - 3} von {len(FACETS)} Facetten" in markdown
     assert "## Betrieb: Import, Neuaufbau aus der Datenbank, Last" in markdown
 
 

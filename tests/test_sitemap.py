@@ -50,6 +50,7 @@ def test_sitemap_lists_the_registry_pages(site, client):
     assert f"http://localhost{reverse('term', args=['leitlinien', guideline.code])}" in locations
     assert f"http://localhost{reverse('size_class', args=['kleinstadt'])}" in locations
     assert f"http://localhost{reverse('charta')}" in locations
+    assert {"http://localhost/leichte-sprache/", "http://localhost/gebaerdensprache/"} <= set(locations)
 
 
 def test_robots_txt_points_to_the_sitemap_and_keeps_crawlers_out_of_admin_and_facets(client):

@@ -8,6 +8,8 @@ from django.contrib.auth.base_user import BaseUserManager
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cms.core.honeypot import HoneypotField
+
 from .models import MESSAGE_MAX_LENGTH, AccessRequest, municipality_label
 from .municipalities import MAX_CANDIDATES, resolve
 
@@ -133,11 +135,7 @@ class AccessRequestForm(forms.Form):
         },
     )
     # Honeypot: hidden from people (CSS, aria-hidden, no tab stop); bots fill in every field.
-    website = forms.CharField(
-        label=_("Webseite (bitte leer lassen)"),
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
+    website = HoneypotField(label=_("Webseite (bitte leer lassen)"))
 
     field_order = ["name", "email", "role", "municipality_query", "organisation", "message", "consent"]
 

@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from cms.core.honeypot import HoneypotField
+
 SUBJECT_MAX_LENGTH = 150
 MESSAGE_MAX_LENGTH = 5000
 NAME_MAX_LENGTH = 200
@@ -92,11 +94,7 @@ class ContactRelayForm(forms.Form):
     )
     # Honeypot: hidden from people (visually and from assistive technology), but bots that
     # fill in every field fill this one too.
-    website = forms.CharField(
-        label=_("Bitte lassen Sie dieses Feld leer."),
-        required=False,
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
+    website = HoneypotField()
 
     honeypot_field = "website"
 

@@ -1,7 +1,7 @@
 """``/sitemap.xml`` and ``/robots.txt``: what search engines may find, and what they should leave alone.
 
 The sitemap lists every live public Wagtail page (Wagtail's own sitemap: drafts, unpublished and
-restricted pages never appear) plus the registry pages that are Django views: the Charta
+restricted pages never appear) plus the pages that are Django views: Leichte Sprache, Gebärdensprache, the Charta
 overview, one page per taxonomy term and one per size class. ``robots.txt`` points to it and
 keeps crawlers out of the admins, the API, forms and per-visitor pages, and out of the search
 and map pages, whose filter parameters combine into endlessly many URLs with the same content.
@@ -57,7 +57,8 @@ class RegistrySitemap(Sitemap):
         return self.root.netloc
 
     def items(self) -> list[tuple[str, tuple]]:
-        entries: list[tuple[str, tuple]] = [("charta", ())]
+        # The explanations in Leichte Sprache and German Sign Language (BITV 2.0 § 4), and the Charta.
+        entries: list[tuple[str, tuple]] = [("leichte_sprache", ()), ("gebaerdensprache", ()), ("charta", ())]
         for slug, kind in TERM_KINDS.items():
             codes = kind.model.objects.order_by("code").values_list("code", flat=True)
             entries.extend(("term", (slug, code)) for code in codes)

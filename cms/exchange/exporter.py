@@ -149,6 +149,9 @@ class Exporter:
             "problem": page.problem,
             "solution": page.solution,
             "partner_municipalities": sorted(m.ags for m in page.partner_municipalities.all()),
+            "partner_organisations": [
+                {"name": o.name, "type": o.type, "role": o.role} for o in page.partner_organisations.all()
+            ],
             "status": page.status,
             "start_date": page.start_date.isoformat() if page.start_date else None,
             "end_date": page.end_date.isoformat() if page.end_date else None,

@@ -49,6 +49,7 @@ from cms.projects.models import (
     ProjectDataset,
     ProjectImage,
     ProjectPage,
+    ProjectPartnerOrganisation,
 )
 from registry.models import ActionField, ActorGroup, Guideline, LeitbildAttribute, Municipality, Recommendation
 
@@ -510,19 +511,29 @@ class Writer:
             for key, name in (("role", "contact_role"), ("name", "contact_name"), ("email", "contact_email")):
                 if key in contact:
                     setattr(p, name, contact[key] or "")
+            if "partner_organisations" in record:  # without the key, the stored partners stay
+                # sort_order as in the file: the editor's formset keeps rows it did not change, and
+                # rows without an order would sort differently on each database.
+                p.partner_organisations = [
+                    ProjectPartnerOrganisation(name=o["name"], type=o["type"], role=o.get("role", ""), sort_order=n)
+                    for n, o in enumerate(record["partner_organisations"])
+                ]
             if "datasets" in record:
                 p.datasets = [
-                    ProjectDataset(title=d["title"], url=d["url"], license=d.get("license", ""))
-                    for d in record["datasets"]
+                    ProjectDataset(title=d["title"], url=d["url"], license=d.get("license", ""), sort_order=n)
+                    for n, d in enumerate(record["datasets"])
                 ]
             if "images" in record:
                 p.gallery_images = [
-                    ProjectImage(image=self.image(i), alt_text=i["alt_text"], caption=i.get("caption", ""))
-                    for i in record["images"]
+                    ProjectImage(
+                        image=self.image(i), alt_text=i["alt_text"], caption=i.get("caption", ""), sort_order=n
+                    )
+                    for n, i in enumerate(record["images"])
                 ]
             if "documents" in record:
                 p.attachments = [
-                    ProjectAttachment(document=self.document(d), title=d.get("title", "")) for d in record["documents"]
+                    ProjectAttachment(document=self.document(d), title=d.get("title", ""), sort_order=n)
+                    for n, d in enumerate(record["documents"])
                 ]
             if "body" in record:
                 p.body = record["body"]

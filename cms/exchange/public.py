@@ -67,6 +67,7 @@ BLOCK_RENDITION = "max-1200x900"
 BATCH_SIZE = 200
 PROJECT_RELATIONS = (
     "partner_municipalities",
+    "partner_organisations",
     *CHARTA_TERM_FIELDS,
     "tagged_items__tag",
     "datasets",

@@ -68,6 +68,9 @@ PROJECT_ID = "project_id"
 # stay as they are when a spreadsheet is imported (the importer keeps what a record leaves out).
 NOT_IN_TEMPLATE: dict[str, dict[str, Any]] = {
     "project": {
+        "partner_organisations": gettext_lazy(
+            "Liste mit Name, Art und Rolle je Partnerorganisation: bitte im Redaktionssystem pflegen"
+        ),
         "datasets": gettext_lazy("Liste mit Titel, Adresse und Lizenz je Datensatz: bitte im Redaktionssystem pflegen"),
         "adapted_from": gettext_lazy("Nachnutzung mit Erläuterung je Ursprungsprojekt: bitte im Redaktionssystem"),
         "images": gettext_lazy("Bilder können nicht in einer Tabelle übertragen werden"),

@@ -38,6 +38,7 @@ from .models import (
     GoalAttainment,
     Indicator,
     MunicipalityPage,
+    PartnerType,
     ProjectAdaptation,
     ProjectPage,
     ProjectStatus,
@@ -136,6 +137,18 @@ class DatasetOut(Schema):
     license: str = Field(description="Lizenz, wie die Kommune sie angibt.", examples=["dl-de/by-2-0"])
 
 
+class PartnerOrganisationOut(Schema):
+    """Eine Partnerorganisation außer Kommunen, etwa ein Unternehmen oder eine Hochschule."""
+
+    name: str = Field(description="Name der Organisation.", examples=["Stadtwerke Musterstadt GmbH"])
+    type: str = Field(
+        description="Art: wirtschaft, wissenschaft, zivilgesellschaft, verwaltung oder verband.",
+        examples=["wirtschaft"],
+    )
+    type_label: str = Field(description="Art, lesbar.", examples=["Wirtschaft"])
+    role: str = Field(description="Rolle im Projekt (kann leer sein).", examples=["technischer Betrieb"])
+
+
 class LineageOut(PageRef):
     """Ein anderes Projekt in der Nachnutzungskette."""
 
@@ -183,6 +196,9 @@ class ProjectOut(Schema):
     tags: list[str] = Field(description="Schlagwörter.", examples=[["LoRaWAN"]])
     lead_municipality: MunicipalityRef | None = Field(description="Federführende Kommune.")
     partner_municipalities: list[MunicipalityRef] = Field(description="Partnerkommunen.")
+    partner_organisations: list[PartnerOrganisationOut] = Field(
+        description="Partnerorganisationen außer Kommunen (Wirtschaft, Wissenschaft, Verbände …)."
+    )
     transferability: str = Field(description="Nachnutzbarkeit: Voraussetzungen (Text).")
     lessons_learned: str = Field(description="Erfahrungen und Lehren (Text).")
     adapted_from: list[LineageOut] = Field(description="Projekte, von denen dieses nachgenutzt wurde.")
@@ -336,6 +352,15 @@ def project_record(request: HttpRequest, page: ProjectPage) -> dict:
         "partner_municipalities": [
             municipality_ref(m) for m in sorted(page.partner_municipalities.all(), key=lambda m: m.ags)
         ],
+        "partner_organisations": [
+            {
+                "name": o.name,
+                "type": o.type,
+                "type_label": str(PartnerType(o.type).label) if o.type in PartnerType.values else "",
+                "role": o.role,
+            }
+            for o in page.partner_organisations.all()
+        ],
         "transferability": page.transferability,
         "lessons_learned": page.lessons_learned,
         "adapted_from": [_lineage(request, link.source, link) for link in sources],
@@ -387,6 +412,7 @@ def project_detail(
             *CHARTA_TERM_FIELDS,
             "tagged_items__tag",
             "datasets",
+            "partner_organisations",
             Prefetch("partner_municipalities", queryset=Municipality.objects.select_related("state")),
         )
         .first()

@@ -55,6 +55,16 @@ class ProjectStatus(models.TextChoices):
     ABGEBROCHEN = "abgebrochen", _("Abgebrochen")
 
 
+class PartnerType(models.TextChoices):
+    """The kinds of partner organisation a project names; the search facet ``partner_type`` uses these keys."""
+
+    WIRTSCHAFT = "wirtschaft", _("Wirtschaft")
+    WISSENSCHAFT = "wissenschaft", _("Wissenschaft")
+    ZIVILGESELLSCHAFT = "zivilgesellschaft", _("Zivilgesellschaft")
+    VERWALTUNG = "verwaltung", _("Verwaltung/Bund/Land")
+    VERBAND = "verband", _("Verband")
+
+
 class MunicipalityPage(PlatformPage):
     """A participating municipality; its registry entry supplies the facts."""
 
@@ -347,6 +357,16 @@ class ProjectPage(PlatformPage):
     ]
     transfer_panels = [
         FieldPanel("partner_municipalities"),
+        InlinePanel(
+            "partner_organisations",
+            label=_("Partnerorganisation"),
+            heading=_("Partnerorganisationen"),
+            max_num=30,
+            help_text=_(
+                "Wer außer Kommunen war beteiligt, etwa ein Unternehmen, eine Hochschule, ein Verein oder eine "
+                "Landesbehörde? Mit Art und Rolle finden andere Kommunen Projekte mit ähnlichen Partnern."
+            ),
+        ),
         FieldPanel(
             "transferability",
             help_text=_(
@@ -490,7 +510,7 @@ class ProjectPage(PlatformPage):
         return context
 
     def listed_relations(self) -> dict[str, list]:
-        """Partners, images and attachments with what the page shows of each, in a fixed number of queries.
+        """Partner municipalities and organisations, images and attachments with what the page shows of each, in a fixed number of queries.
 
         The related rows are read through the page's own managers (so a preview shows the editor's
         unsaved lists) and what each row points to is then loaded for all rows at once, instead of
@@ -506,7 +526,12 @@ class ProjectPage(PlatformPage):
         )
         attachments = list(self.attachments.all())
         prefetch_related_objects(attachments, "document")
-        return {"partners": partners, "gallery_images": images, "attachments": attachments}
+        return {
+            "partners": partners,
+            "partner_organisations": list(self.partner_organisations.all()),
+            "gallery_images": images,
+            "attachments": attachments,
+        }
 
 
 def adaptation_problems(page_id: int | None, source_ids: list[int | None]) -> list[str]:
@@ -562,6 +587,38 @@ class ProjectAdaptation(Orderable):
 
     def __str__(self) -> str:
         return f"{self.page} ← {self.source}"
+
+
+class ProjectPartnerOrganisation(Orderable):
+    """A partner beyond municipalities (company, university, association, state agency) and its role."""
+
+    page = ParentalKey(ProjectPage, on_delete=models.CASCADE, related_name="partner_organisations")
+    name = models.CharField(
+        _("Name"),
+        max_length=200,
+        help_text=_("Name der Organisation, z. B. „Stadtwerke Musterstadt GmbH“ oder „Hochschule Beispielstadt“."),
+    )
+    type = models.CharField(
+        _("Art"),
+        max_length=20,
+        choices=PartnerType.choices,
+        help_text=_("Aus welchem Bereich kommt die Organisation?"),
+    )
+    role = models.CharField(
+        _("Rolle"),
+        max_length=200,
+        blank=True,
+        help_text=_("Optional: Was hat die Organisation beigetragen, z. B. „technischer Betrieb“ oder „Evaluation“."),
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("type"), FieldPanel("role")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("Partnerorganisation")
+        verbose_name_plural = _("Partnerorganisationen")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ProjectDataset(Orderable):

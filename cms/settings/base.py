@@ -329,6 +329,13 @@ CATALOGUE_PUBLISHER_URL = os.environ.get("CATALOGUE_PUBLISHER_URL", "")
 CATALOGUE_CONTACT_EMAIL = os.environ.get("CATALOGUE_CONTACT_EMAIL", "")
 GOVDATA_CONTRIBUTOR_ID = os.environ.get("GOVDATA_CONTRIBUTOR_ID", "")
 
+# BITV 2.0: where "Barriere melden" (/barrierefreiheit/melden/) sends its reports (empty: to
+# DEFAULT_FROM_EMAIL), and the operator's video in Deutsche Gebärdensprache for /gebaerdensprache/
+# with its WebVTT captions: paths on this site (e.g. /static/dgs/plattform.mp4); anything else is ignored.
+ACCESSIBILITY_FEEDBACK_EMAIL = os.environ.get("ACCESSIBILITY_FEEDBACK_EMAIL", "")
+SIGN_LANGUAGE_VIDEO_URL = os.environ.get("SIGN_LANGUAGE_VIDEO_URL", "")
+SIGN_LANGUAGE_CAPTIONS_URL = os.environ.get("SIGN_LANGUAGE_CAPTIONS_URL", "")
+
 # Behind a reverse proxy, set to the number of proxies so rate limits see the client address.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # django-ninja's own reading of X-Forwarded-For, for anything in it that asks; the API's rate limit

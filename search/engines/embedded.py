@@ -92,7 +92,7 @@ T = TypeVar("T")
 # Bump when the schema or an analyser changes: a generation of another version is not
 # opened (it would be read with the wrong fields/tokenizers); a fresh, empty one is made
 # instead and ``search_rebuild`` fills it.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 POINTER = "CURRENT"
 GENERATION_PATTERN = re.compile(r"^v(\d+)-[0-9a-z-]+$")
 ENGINE_LOCK = ".engine.lock"

@@ -48,6 +48,7 @@ def steckbrief(title: str, slug: str, **overrides) -> dict:
             "gallery_images": inline_formset([]),
             "attachments": inline_formset([]),
             "adapted_from": inline_formset([]),
+            "partner_organisations": inline_formset([]),
             # Kontakt
             "contact_role": "Digitallotsin",
             "contact_name": "Maria Beispiel",

@@ -50,6 +50,7 @@ def test_api_shape_and_disjunctive_counts(client):
         "open_source",
         "has_evaluation",
         "reused",
+        "partner_type",
         "tag",
     }
     for result in data["results"]:
