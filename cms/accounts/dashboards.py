@@ -31,13 +31,11 @@ from wagtail.permissions import page_permission_policy
 
 from cms.knowledge.models import ChecklistPage, GuidePage
 from cms.projects.completeness import (
-    RECOMMENDED,
     REPORTS,
     Completeness,
-    MissingField,
     completeness,
-    field_label,
     is_empty,
+    tally,
 )
 from cms.projects.models import EvaluationReportPage, ExperienceReportPage, ProjectPage
 
@@ -144,20 +142,14 @@ def content_completeness(content: dict, has_reports: bool) -> Completeness:
     The stored content holds many-to-many relations as lists of ids and rich text as strings;
     the rules are ``cms.projects.completeness``'s (the tests compare both on the same revision).
     """
-    filled: list[str] = []
-    missing: list[MissingField] = []
-    for name, why in RECOMMENDED:
+
+    def present(name: str) -> bool:
         if name == REPORTS:
-            present = has_reports
-        else:
-            value = content.get(name)
-            present = bool(value) if isinstance(value, list) else not is_empty(value)
-        if present:
-            filled.append(name)
-        else:
-            missing.append(MissingField(name, field_label(ProjectPage, name), str(why)))
-    total = len(filled) + len(missing)
-    return Completeness(filled=filled, missing=missing, percent=round(100 * len(filled) / total) if total else 100)
+            return has_reports
+        value = content.get(name)
+        return bool(value) if isinstance(value, list) else not is_empty(value)
+
+    return tally(ProjectPage, present)
 
 
 def completeness_by_page(pages: list[Page], revisions: dict[int, dict]) -> dict[int, Completeness]:

@@ -40,6 +40,7 @@ from wagtail.models import Page
 from cms.accounts import policy
 from cms.accounts.first_steps import municipality_pages
 from cms.accounts.roles import section_page
+from cms.content_types import LABELS
 from cms.knowledge.models import ChecklistPage, GuidePage
 from cms.projects.models import EvaluationReportPage, ExperienceReportPage, MunicipalityPage, ProjectPage
 from registry.models import Municipality
@@ -57,13 +58,17 @@ ACTION_LABELS = {
     ACTION_UPDATE: gettext_lazy("wird aktualisiert"),
     ACTION_SAME: gettext_lazy("unverändert (wird übersprungen)"),
 }
+# The exchange format's record types and the kind of content each becomes (cms/content_types.py).
+RECORD_KINDS = {
+    "project": "projekt",
+    "experience": "erfahrungsbericht",
+    "evaluation": "evaluationsbericht",
+    "guide": "leitfaden",
+    "checklist": "checkliste",
+}
 KIND_LABELS = {
     "municipality": gettext_lazy("Kommune"),
-    "project": gettext_lazy("Projekt-Steckbrief"),
-    "experience": gettext_lazy("Erfahrungsbericht"),
-    "evaluation": gettext_lazy("Evaluationsbericht"),
-    "guide": gettext_lazy("Leitfaden"),
-    "checklist": gettext_lazy("Checkliste"),
+    **{record: LABELS[kind] for record, kind in RECORD_KINDS.items()},
 }
 
 

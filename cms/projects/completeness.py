@@ -10,6 +10,7 @@ editors and reviewers see the gaps before publishing instead of after.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -95,22 +96,31 @@ def field_label(model, name: str) -> str:
     return str(model._meta.get_field(name).verbose_name)
 
 
+def tally(model, present: Callable[[str], bool]) -> Completeness:
+    """The recommended answers of a Steckbrief, each filled or missing as ``present(name)`` says.
+
+    The one place that counts; ``completeness`` asks a page, the dashboards a revision's content.
+    """
+    filled: list[str] = []
+    missing: list[MissingField] = []
+    for name, why in RECOMMENDED:
+        if present(name):
+            filled.append(name)
+        else:
+            missing.append(MissingField(name, field_label(model, name), str(why)))
+    total = len(filled) + len(missing)
+    percent = round(100 * len(filled) / total) if total else 100
+    return Completeness(filled=filled, missing=missing, percent=percent)
+
+
 def completeness(page) -> Completeness:
     """Which recommended answers a ProjectPage (saved, unsaved or a revision) has and which it lacks.
 
     Reads the page and, for relations and reports, the database; changes nothing.
     """
-    filled: list[str] = []
-    missing: list[MissingField] = []
-    for name, why in RECOMMENDED:
-        present = _has_reports(page) if name == REPORTS else not is_empty(getattr(page, name, None))
-        if present:
-            filled.append(name)
-        else:
-            missing.append(MissingField(name, field_label(type(page), name), str(why)))
-    total = len(filled) + len(missing)
-    percent = round(100 * len(filled) / total) if total else 100
-    return Completeness(filled=filled, missing=missing, percent=percent)
+    return tally(
+        type(page), lambda name: _has_reports(page) if name == REPORTS else not is_empty(getattr(page, name, None))
+    )
 
 
 def tab_for_field(model, name: str) -> tuple[str, str] | None:
